@@ -1,0 +1,11 @@
+//! The shared analysis front end: framing, analysis windows and the real FFT.
+//!
+//! openSMILE computes every eGeMAPS LLD from one of two framings of the same
+//! signal (`GeMAPSv01b_core.lld.conf.inc`): a 60 ms Gaussian-windowed frame
+//! (pitch, voice quality) and a 20 ms Hamming-windowed frame (energy and
+//! spectral LLDs), both left-aligned on a common 10 ms hop. [`framer::Framer`]
+//! delivers the long frame; the short frame is its leading part.
+
+pub mod framer;
+pub mod spectrum;
+pub mod window;

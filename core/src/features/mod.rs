@@ -1,0 +1,4 @@
+//! Feature extractors: the low-level eGeMAPS v02 set and the mid/high-level
+//! MIR descriptors (DESIGN.md §3).
+
+pub mod egemaps;

@@ -1,0 +1,18 @@
+//! moodtap's analysis core, shared by the plugin and the `moodtap` CLI.
+//!
+//! Layout (see `ARCHITECTURE.md`):
+//! - [`audio`]: decoding (symphonia), downmix to mono, resampling to the
+//!   analysis rate of 22 050 Hz (rubato).
+//! - [`dsp`]: the shared framing / windowing / FFT front end every extractor
+//!   reads from.
+//! - [`features`]: eGeMAPS v02 (openSMILE parity) and the MIR descriptors.
+//!
+//! Nothing here depends on a plugin framework. Extractors follow one pattern:
+//! `new(config)` allocates everything, per-frame processing never allocates.
+
+pub mod audio;
+pub mod dsp;
+pub mod features;
+
+/// Analysis sample rate in Hz (DESIGN.md §2).
+pub const ANALYSIS_RATE_HZ: u32 = 22_050;
