@@ -1,0 +1,286 @@
+//! The egui editor: the valence–arousal plane with a fading trail, numeric
+//! read-outs, warm-up state, host-route status, model loading and output
+//! settings.
+
+use crate::analysis::{ModelSlot, Outputs, CONTEXT_S};
+use crate::params::{MoodtapParams, SMOOTHING_RANGE_S};
+use crate::publish::{AutomationRoute, Publisher};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::{EguiEditorState, NiceEguiApp};
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Editor size in logical pixels.
+pub const EDITOR_SIZE: (f32, f32) = (720.0, 470.0);
+/// Points in the trail (one per published estimate: 60 s at 0.5 s).
+const TRAIL_LEN: usize = 120;
+/// Side of the valence–arousal plane in logical pixels.
+const PLANE_SIDE: f32 = 400.0;
+/// Repaint period while open.
+const REPAINT: Duration = Duration::from_millis(50);
+
+const BG: Color32 = Color32::from_rgb(24, 26, 31);
+const ACCENT: Color32 = Color32::from_rgb(255, 184, 77);
+const WARN: Color32 = Color32::from_rgb(255, 110, 90);
+const OK: Color32 = Color32::from_rgb(120, 210, 140);
+
+/// The editor state that lives as long as the plugin (across openings).
+pub struct MoodtapEditor {
+    params: Arc<MoodtapParams>,
+    outputs: Arc<Outputs>,
+    model: Arc<ModelSlot>,
+    publisher: Arc<Publisher>,
+    trail: VecDeque<(f32, f32)>,
+    last_seq: u32,
+    path_input: String,
+    load_result: Option<Result<String, String>>,
+}
+
+impl MoodtapEditor {
+    /// Shares the plugin's state with the editor.
+    pub fn new(
+        params: Arc<MoodtapParams>,
+        outputs: Arc<Outputs>,
+        model: Arc<ModelSlot>,
+        publisher: Arc<Publisher>,
+    ) -> Self {
+        let path_input = params.model_path.get().unwrap_or_default();
+        Self {
+            params,
+            outputs,
+            model,
+            publisher,
+            trail: VecDeque::with_capacity(TRAIL_LEN),
+            last_seq: u32::MAX,
+            path_input,
+            load_result: None,
+        }
+    }
+}
+
+/// The initial editor window state.
+pub fn default_state() -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(
+        nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0, EDITOR_SIZE.1),
+        1.0,
+    )
+}
+
+impl NiceEguiApp for MoodtapEditor {
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        // The automation route: keep this context for the plugin's lifetime.
+        self.publisher.attach_gui_context(nice_gui_ctx);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        ui.ctx().request_repaint_after(REPAINT);
+        self.model.sync(&self.params.model_path);
+        let seq = self.outputs.seq.load(Ordering::Acquire);
+        let v = self.outputs.valence.load(Ordering::Relaxed);
+        let a = self.outputs.arousal.load(Ordering::Relaxed);
+        if seq != self.last_seq {
+            self.last_seq = seq;
+            if self.trail.len() == TRAIL_LEN {
+                self.trail.pop_front();
+            }
+            self.trail.push_back((v, a));
+        }
+
+        egui::Frame::new().fill(BG).inner_margin(10.0).show(ui, |ui| {
+            ui.set_min_size(ui.available_size());
+            ui.horizontal_top(|ui| {
+                self.plane(ui, v, a);
+                ui.add_space(12.0);
+                ui.vertical(|ui| {
+                    ui.set_width(ui.available_width());
+                    self.readouts(ui, v, a);
+                    ui.separator();
+                    self.routes(ui);
+                    ui.separator();
+                    self.model_section(ui);
+                    ui.separator();
+                    self.output_settings(ui);
+                });
+            });
+        });
+    }
+}
+
+impl MoodtapEditor {
+    fn plane(&self, ui: &mut egui::Ui, v: f32, a: f32) {
+        let (response, painter) = ui.allocate_painter(Vec2::splat(PLANE_SIDE), Sense::hover());
+        let r = response.rect;
+        let to_screen =
+            |v: f32, a: f32| Pos2::new(r.left() + v * r.width(), r.bottom() - a * r.height());
+        painter.rect_filled(r, 4.0, Color32::from_rgb(32, 35, 42));
+        // Quadrants: valence → right, arousal → up.
+        let tint = |c: (u8, u8, u8)| Color32::from_rgba_unmultiplied(c.0, c.1, c.2, 28);
+        let q = |x0: f32, y0: f32| {
+            Rect::from_min_max(
+                Pos2::new(r.left() + x0 * r.width(), r.top() + y0 * r.height()),
+                Pos2::new(r.left() + (x0 + 0.5) * r.width(), r.top() + (y0 + 0.5) * r.height()),
+            )
+        };
+        painter.rect_filled(q(0.5, 0.0), 0.0, tint((255, 200, 60)));
+        painter.rect_filled(q(0.0, 0.0), 0.0, tint((255, 80, 80)));
+        painter.rect_filled(q(0.0, 0.5), 0.0, tint((90, 120, 255)));
+        painter.rect_filled(q(0.5, 0.5), 0.0, tint((80, 220, 150)));
+        let axis = Stroke::new(1.0, Color32::from_gray(90));
+        painter.line_segment([to_screen(0.5, 0.0), to_screen(0.5, 1.0)], axis);
+        painter.line_segment([to_screen(0.0, 0.5), to_screen(1.0, 0.5)], axis);
+        painter.rect_stroke(r, 4.0, Stroke::new(1.0, Color32::from_gray(110)), StrokeKind::Inside);
+
+        let label = Color32::from_gray(170);
+        let font = FontId::proportional(14.0);
+        let pad = 8.0;
+        painter.text(r.right_top() + Vec2::new(-pad, pad), Align2::RIGHT_TOP, "happy · excited", font.clone(), label);
+        painter.text(r.left_top() + Vec2::new(pad, pad), Align2::LEFT_TOP, "tense · angry", font.clone(), label);
+        painter.text(r.left_bottom() + Vec2::new(pad, -pad), Align2::LEFT_BOTTOM, "sad · depressed", font.clone(), label);
+        painter.text(r.right_bottom() + Vec2::new(-pad, -pad), Align2::RIGHT_BOTTOM, "calm · relaxed", font.clone(), label);
+        let small = FontId::proportional(11.0);
+        painter.text(to_screen(1.0, 0.5) + Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM, "valence →", small.clone(), Color32::from_gray(120));
+        painter.text(to_screen(0.5, 1.0) + Vec2::new(4.0, 22.0), Align2::LEFT_TOP, "↑ arousal", small, Color32::from_gray(120));
+
+        // Fading trail, oldest first.
+        let n = self.trail.len();
+        let mut prev: Option<Pos2> = None;
+        for (i, &(tv, ta)) in self.trail.iter().enumerate() {
+            let p = to_screen(tv, ta);
+            let age = (i + 1) as f32 / n.max(1) as f32; // 0 old … 1 new
+            let alpha = (age * age * 200.0) as u8;
+            let c = Color32::from_rgba_unmultiplied(ACCENT.r(), ACCENT.g(), ACCENT.b(), alpha);
+            if let Some(q) = prev {
+                painter.line_segment([q, p], Stroke::new(2.0, c));
+            }
+            painter.circle_filled(p, 2.0, c);
+            prev = Some(p);
+        }
+        let p = to_screen(v.clamp(0.0, 1.0), a.clamp(0.0, 1.0));
+        painter.circle_filled(p, 7.0, ACCENT);
+        painter.circle_stroke(p, 9.0, Stroke::new(1.5, Color32::WHITE));
+    }
+
+    fn readouts(&self, ui: &mut egui::Ui, v: f32, a: f32) {
+        ui.heading("moodtap");
+        ui.label(
+            egui::RichText::new(format!("valence {v:.3}    arousal {a:.3}"))
+                .monospace()
+                .size(18.0)
+                .color(ACCENT),
+        );
+        let coverage = self.outputs.coverage.load(Ordering::Relaxed);
+        let running = self.outputs.running.load(Ordering::Acquire);
+        if !running {
+            ui.colored_label(Color32::GRAY, "idle: the host has not activated the plugin");
+        } else if self.outputs.rate_unsupported.load(Ordering::Acquire) {
+            let rate = self.outputs.host_rate_hz.load(Ordering::Relaxed);
+            ui.colored_label(WARN, format!("sample rate {rate} Hz unsupported (8–192 kHz): analysis off"));
+        } else {
+            let text = if coverage < 1.0 {
+                format!("warming up: {:.0} % of the {CONTEXT_S:.0} s context", coverage * 100.0)
+            } else {
+                format!("context full ({CONTEXT_S:.0} s)")
+            };
+            ui.add(egui::ProgressBar::new(coverage).text(text));
+        }
+        let hold = self.params.hold.value();
+        let mut new_hold = hold;
+        ui.checkbox(&mut new_hold, "Hold (freeze outputs)");
+        if new_hold != hold {
+            self.publisher.with_setter(|s| {
+                s.begin_set_parameter(&self.params.hold);
+                s.set_parameter(&self.params.hold, new_hold);
+                s.end_set_parameter(&self.params.hold);
+            });
+        }
+    }
+
+    fn routes(&self, ui: &mut egui::Ui) {
+        let midi = self.params.midi();
+        let (text, color) = match self.publisher.route() {
+            AutomationRoute::Live => ("host automation: live until the plugin is removed", OK),
+            AutomationRoute::LiveWhileEditorOpen => {
+                ("host automation (VST3): live while this editor is open", ACCENT)
+            }
+            AutomationRoute::NotYet => ("host automation: starts when the editor opens", WARN),
+        };
+        ui.colored_label(color, text);
+        if midi.enabled {
+            ui.colored_label(OK, "MIDI CC: always on (editor or not)");
+        } else {
+            ui.colored_label(Color32::GRAY, "MIDI CC: off");
+        }
+        let dropped = self.outputs.dropped_samples.load(Ordering::Relaxed);
+        if dropped > 0 {
+            ui.colored_label(WARN, format!("analysis fell behind: {dropped} samples skipped"));
+        }
+    }
+
+    fn model_section(&mut self, ui: &mut egui::Ui) {
+        let state = self.model.snapshot();
+        ui.label(egui::RichText::new(format!("model: {}", state.info.name)).strong());
+        ui.label(egui::RichText::new(&state.info.provenance).small().color(Color32::GRAY));
+        if let Some(msg) = &state.message {
+            ui.colored_label(WARN, msg);
+        }
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("model file path").desired_width(200.0));
+            if ui.button("Load").clicked() {
+                let path = self.path_input.trim().to_string();
+                self.load_result = Some(
+                    self.model
+                        .load_user(&path, &self.params.model_path)
+                        .map(|()| format!("loaded {path}")),
+                );
+            }
+            if ui.button("Embedded").clicked() {
+                self.model.use_embedded(&self.params.model_path);
+                self.path_input.clear();
+                self.load_result = None;
+            }
+        });
+        if let Some(Ok(msg)) = &self.load_result {
+            ui.colored_label(OK, msg);
+        }
+    }
+
+    fn output_settings(&self, ui: &mut egui::Ui) {
+        let p = &self.params;
+        let mut midi = p.midi();
+        let mut smoothing = p.smoothing_s();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut midi.enabled, "MIDI CC out");
+            ui.checkbox(&mut midi.high_res, "14-bit (CC n / n+32)");
+        });
+        let max_cc = if midi.high_res { 31 } else { 127 };
+        ui.horizontal(|ui| {
+            let mut ch = midi.channel + 1;
+            ui.label("channel");
+            ui.add(egui::DragValue::new(&mut ch).range(1..=16));
+            midi.channel = ch - 1;
+            ui.label("CC valence");
+            ui.add(egui::DragValue::new(&mut midi.cc_valence).range(0..=max_cc));
+            ui.label("CC arousal");
+            ui.add(egui::DragValue::new(&mut midi.cc_arousal).range(0..=max_cc));
+        });
+        ui.horizontal(|ui| {
+            ui.label("smoothing");
+            ui.add(egui::Slider::new(&mut smoothing, SMOOTHING_RANGE_S).suffix(" s"));
+        });
+        p.midi_enabled.store(midi.enabled, Ordering::Relaxed);
+        p.cc_14bit.store(midi.high_res, Ordering::Relaxed);
+        p.midi_channel.store(midi.channel, Ordering::Relaxed);
+        p.cc_valence.store(midi.cc_valence.min(max_cc), Ordering::Relaxed);
+        p.cc_arousal.store(midi.cc_arousal.min(max_cc), Ordering::Relaxed);
+        p.smoothing_s.store(smoothing, Ordering::Relaxed);
+    }
+}
