@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Editor size in logical pixels.
-pub const EDITOR_SIZE: (f32, f32) = (720.0, 470.0);
+pub const EDITOR_SIZE: (f32, f32) = (800.0, 440.0);
 /// Points in the trail (one per published estimate: 60 s at 0.5 s).
 const TRAIL_LEN: usize = 120;
 /// Side of the valence–arousal plane in logical pixels.
-const PLANE_SIDE: f32 = 400.0;
+const PLANE_SIDE: f32 = 410.0;
 /// Repaint period while open.
 const REPAINT: Duration = Duration::from_millis(50);
 
@@ -147,8 +147,11 @@ impl MoodtapEditor {
         painter.text(r.left_bottom() + Vec2::new(pad, -pad), Align2::LEFT_BOTTOM, "sad · depressed", font.clone(), label);
         painter.text(r.right_bottom() + Vec2::new(-pad, -pad), Align2::RIGHT_BOTTOM, "calm · relaxed", font.clone(), label);
         let small = FontId::proportional(11.0);
-        painter.text(to_screen(1.0, 0.5) + Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM, "valence →", small.clone(), Color32::from_gray(120));
-        painter.text(to_screen(0.5, 1.0) + Vec2::new(4.0, 22.0), Align2::LEFT_TOP, "↑ arousal", small, Color32::from_gray(120));
+        // ASCII only: egui's default fonts have no arrow glyphs.
+        painter.text(to_screen(1.0, 0.5) + Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM, "valence +", small.clone(), Color32::from_gray(120));
+        painter.text(to_screen(0.0, 0.5) + Vec2::new(4.0, -4.0), Align2::LEFT_BOTTOM, "valence -", small.clone(), Color32::from_gray(120));
+        painter.text(to_screen(0.5, 1.0) + Vec2::new(4.0, 26.0), Align2::LEFT_TOP, "arousal +", small.clone(), Color32::from_gray(120));
+        painter.text(to_screen(0.5, 0.0) + Vec2::new(4.0, -26.0), Align2::LEFT_BOTTOM, "arousal -", small, Color32::from_gray(120));
 
         // Fading trail, oldest first.
         let n = self.trail.len();
@@ -171,12 +174,9 @@ impl MoodtapEditor {
 
     fn readouts(&self, ui: &mut egui::Ui, v: f32, a: f32) {
         ui.heading("moodtap");
-        ui.label(
-            egui::RichText::new(format!("valence {v:.3}    arousal {a:.3}"))
-                .monospace()
-                .size(18.0)
-                .color(ACCENT),
-        );
+        for (name, x) in [("valence", v), ("arousal", a)] {
+            ui.label(egui::RichText::new(format!("{name} {x:.3}")).monospace().size(18.0).color(ACCENT));
+        }
         let coverage = self.outputs.coverage.load(Ordering::Relaxed);
         let running = self.outputs.running.load(Ordering::Acquire);
         if !running {
@@ -233,7 +233,7 @@ impl MoodtapEditor {
             ui.colored_label(WARN, msg);
         }
         ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("model file path").desired_width(200.0));
+            ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("model file path").desired_width(180.0));
             if ui.button("Load").clicked() {
                 let path = self.path_input.trim().to_string();
                 self.load_result = Some(
@@ -266,9 +266,11 @@ impl MoodtapEditor {
             let mut ch = midi.channel + 1;
             ui.label("channel");
             ui.add(egui::DragValue::new(&mut ch).range(1..=16));
-            midi.channel = ch - 1;
+            midi.channel = ch.clamp(1, 16) - 1;
             ui.label("CC valence");
             ui.add(egui::DragValue::new(&mut midi.cc_valence).range(0..=max_cc));
+        });
+        ui.horizontal(|ui| {
             ui.label("CC arousal");
             ui.add(egui::DragValue::new(&mut midi.cc_arousal).range(0..=max_cc));
         });
