@@ -286,6 +286,8 @@ pub struct Collected {
     pub blocks: usize,
     /// Blocks whose output differed from the input in any bit.
     pub non_bit_exact_blocks: usize,
+    /// Wall time of each `process` call as the host saw it, in nanoseconds.
+    pub block_ns: Vec<u64>,
 }
 
 impl Collected {
@@ -527,6 +529,7 @@ fn audio_thread(
     let mut out_events = EventBuffer::with_capacity(256);
     let in_events = EventBuffer::new();
     let mut collected = Collected::default();
+    collected.block_ns.reserve(input.len() / run.block_sizes.iter().copied().filter(|&b| b > 0).min().unwrap_or(1) + 2);
     let start = std::time::Instant::now();
     let mut pos = 0usize;
     let mut k = 0usize;
@@ -549,9 +552,11 @@ fn audio_thread(
                 latency: 0,
                 channels: AudioPortBufferType::f32_output_only(out_bufs.iter_mut().map(|b| &mut b[..n])),
             }]);
+            let t = std::time::Instant::now();
             processor
                 .process(&inputs, &mut outputs, &in_events.as_input(), &mut out_events.as_output(), Some(pos as u64), None)
                 .map_err(|e| anyhow!("process: {e:?}"))?;
+            collected.block_ns.push(t.elapsed().as_nanos() as u64);
         }
         collected.take_events(collected.blocks, &out_events);
         // Bit-exact: compare bit patterns so NaN inputs count too.
@@ -673,6 +678,25 @@ pub fn screenshot(path: &Path) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+/// CPU time (user + system, seconds) of this process's thread whose name
+/// starts with `prefix` (Linux `/proc/self/task/*/stat`), if one exists.
+pub fn thread_cpu_s(prefix: &str) -> Option<f64> {
+    let ticks = 100.0; // USER_HZ on Linux
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let dir = task.ok()?.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim_end().starts_with(prefix) {
+            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = f.get(11)?.parse().ok()?;
+            let stime: f64 = f.get(12)?.parse().ok()?;
+            return Some((utime + stime) / ticks);
+        }
+    }
+    None
 }
 
 /// Resident set size of this process in bytes (Linux `/proc/self/statm`).
