@@ -570,6 +570,42 @@ mod tests {
     }
 
     #[test]
+    fn worker_turns_ring_audio_into_estimates_and_reset_clears_the_context() {
+        let (mut producer, consumer) = rtrb::RingBuffer::new(AnalysisThread::ring_capacity(48_000.0, 512));
+        let shared = AnalysisShared {
+            outputs: Arc::new(Outputs::default()),
+            params: Arc::new(MoodtapParams::default()),
+            model: Arc::new(ModelSlot::default()),
+            publisher: Arc::new(Publisher::new(|| false)),
+        };
+        let outputs = shared.outputs.clone();
+        let mut worker = Worker::new(consumer, 48_000.0, shared);
+        let loud = sine(440.0, 0.5, 0.25, 48_000.0);
+        for _ in 0..12 {
+            for &x in &loud {
+                producer.push(x).unwrap();
+            }
+            worker.tick();
+        }
+        // 3 s of audio → 5–6 estimates at 0.5 s (resampler warm-up aside).
+        let seq = outputs.seq.load(Ordering::Acquire);
+        assert!((4..=6).contains(&seq), "{seq} estimates");
+        let coverage = outputs.coverage.load(Ordering::Relaxed);
+        assert!(coverage > 2.0 / CONTEXT_S && coverage <= 3.0 / CONTEXT_S, "{coverage}");
+        assert!(outputs.arousal.load(Ordering::Relaxed) > 0.8);
+
+        outputs.reset_requested.store(true, Ordering::Release);
+        for _ in 0..3 {
+            for &x in &loud {
+                producer.push(x).unwrap();
+            }
+            worker.tick();
+        }
+        let coverage = outputs.coverage.load(Ordering::Relaxed);
+        assert!(coverage <= 0.75 / CONTEXT_S, "reset must clear the context: {coverage}");
+    }
+
+    #[test]
     fn bad_model_file_keeps_current_and_restore_falls_back() {
         let dir = std::env::temp_dir().join(format!("moodtap-model-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -255,8 +255,10 @@ impl MoodtapEditor {
 
     fn output_settings(&self, ui: &mut egui::Ui) {
         let p = &self.params;
-        let mut midi = p.midi();
-        let mut smoothing = p.smoothing_s();
+        let before = p.midi();
+        let smoothing_before = p.smoothing_s();
+        let mut midi = before;
+        let mut smoothing = smoothing_before;
         ui.horizontal(|ui| {
             ui.checkbox(&mut midi.enabled, "MIDI CC out");
             ui.checkbox(&mut midi.high_res, "14-bit (CC n / n+32)");
@@ -278,11 +280,25 @@ impl MoodtapEditor {
             ui.label("smoothing");
             ui.add(egui::Slider::new(&mut smoothing, SMOOTHING_RANGE_S).suffix(" s"));
         });
-        p.midi_enabled.store(midi.enabled, Ordering::Relaxed);
-        p.cc_14bit.store(midi.high_res, Ordering::Relaxed);
-        p.midi_channel.store(midi.channel, Ordering::Relaxed);
-        p.cc_valence.store(midi.cc_valence.min(max_cc), Ordering::Relaxed);
-        p.cc_arousal.store(midi.cc_arousal.min(max_cc), Ordering::Relaxed);
-        p.smoothing_s.store(smoothing, Ordering::Relaxed);
+        // Store only what the user changed this frame, so a state restore
+        // landing between the read above and here is not overwritten.
+        if midi.enabled != before.enabled {
+            p.midi_enabled.store(midi.enabled, Ordering::Relaxed);
+        }
+        if midi.high_res != before.high_res {
+            p.cc_14bit.store(midi.high_res, Ordering::Relaxed);
+        }
+        if midi.channel != before.channel {
+            p.midi_channel.store(midi.channel, Ordering::Relaxed);
+        }
+        if midi.cc_valence != before.cc_valence {
+            p.cc_valence.store(midi.cc_valence.min(max_cc), Ordering::Relaxed);
+        }
+        if midi.cc_arousal != before.cc_arousal {
+            p.cc_arousal.store(midi.cc_arousal.min(max_cc), Ordering::Relaxed);
+        }
+        if smoothing != smoothing_before {
+            p.smoothing_s.store(smoothing, Ordering::Relaxed);
+        }
     }
 }

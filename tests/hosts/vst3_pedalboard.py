@@ -49,7 +49,7 @@ def load():
 
 def music(seconds: float, rate: int) -> np.ndarray:
     """Real music if the golden excerpts exist, else a deterministic chord with noise."""
-    for d in [os.environ.get("MOODTAP_MUSIC_DIR"), ROOT / "target/golden-audio", "/work/main/target/golden-audio"]:
+    for d in [os.environ.get("MOODTAP_MUSIC_DIR"), ROOT / "target/golden-audio"]:
         if not d:
             continue
         files = sorted(Path(d).glob("music_*.wav"))

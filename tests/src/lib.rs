@@ -89,16 +89,17 @@ pub fn read_wav_mono(path: &Path) -> Result<(Vec<f32>, u32)> {
 }
 
 /// A minute (or more) of real music: the rendered golden music excerpts,
-/// concatenated until `seconds` is reached. `MOODTAP_MUSIC_DIR` overrides
-/// the folder (default: `<main checkout>/target/golden-audio`, then
-/// `<workspace>/target/golden-audio`).
+/// concatenated until `seconds` is reached. Looked for in
+/// `MOODTAP_MUSIC_DIR`, then `<workspace>/target/golden-audio` (where
+/// `tests/golden/make_golden.py audio` renders them), then
+/// `<CARGO_TARGET_DIR>/golden-audio`.
 pub fn music(seconds: f32) -> Result<(Vec<f32>, u32)> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(d) = std::env::var_os("MOODTAP_MUSIC_DIR") {
         dirs.push(d.into());
     }
     dirs.push(workspace_root().join("target").join("golden-audio"));
-    dirs.push(PathBuf::from("/work/main/target/golden-audio"));
+    dirs.push(target_dir().join("golden-audio"));
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         let mut files: Vec<PathBuf> = entries
