@@ -7,3 +7,5 @@
 
 pub mod config;
 pub mod names;
+pub mod formants;
+pub mod harmonics;
