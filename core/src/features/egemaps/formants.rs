@@ -32,6 +32,17 @@
 //!   against openSMILE's own `gemapsv01b_lpc` and `gemapsv01b_formants`
 //!   levels: this, not `A(z)`, reproduces its formants.
 //!
+//! Numerical conditioning: the resampler keeps only complex bins below
+//! `min(n_out, n_fft)/2` (110 bins = 4.7 kHz at 22 050 Hz) although the new
+//! Nyquist frequency is 5.5 kHz, so the 11-pole LPC models an empty band and
+//! its normal equations are ill-conditioned: f32 rounding in the FFT (≈ 1e-7
+//! relative) moves LPC coefficients by up to 0.1 on some frames. Fed with
+//! openSMILE's own FFT bins this module reproduces its formants to print
+//! precision; fed with ours (realfft), ≈ 99 % of frames agree to ≈ 0.01 % and
+//! ≈ 1 % flip a near-degenerate root pair (formant indices shift). The input
+//! scale also enters the rounding: openSMILE reads 16-bit PCM as `i / 32767`.
+//! Silent frames (`r[0] = 0`) give no formants, as in openSMILE.
+//!
 //! Sign convention: our front end ([`crate::dsp::spectrum::Spectrum`]) gives
 //! realfft's `X[k] = Σ x·e^{−2πikn/N}`; openSMILE's Ooura `rdft` stores
 //! `a[2k] = Re X[k]`, `a[2k+1] = −Im X[k]` and packs the Nyquist bin into
@@ -105,6 +116,8 @@ pub struct FormantTracker {
     scale: f32,
     /// The resampled frame at 11 kHz (220 samples for a 20 ms frame).
     resampled: Vec<f32>,
+    /// LPC coefficients of the last frame (openSMILE `gemapsv01b_lpc`).
+    lpc: [f32; LPC_ORDER],
     /// LPC sample period: `1 / targetFs`. openSMILE sets the output level's
     /// base period from the configured `targetFs`, before it rounds the
     /// ratio to a whole number of output samples.
@@ -169,6 +182,7 @@ impl FormantTracker {
             nyquist_cos,
             scale: (n_fft / 2) as f32,
             resampled: vec![0.0; n_out],
+            lpc: [0.0; LPC_ORDER],
             lpc_period_s: 1.0 / LPC_TARGET_FS_HZ,
         })
     }
@@ -183,6 +197,13 @@ impl FormantTracker {
         &self.resampled
     }
 
+    /// LPC coefficients `a₁…a_p` of the last `process` call, error-filter
+    /// convention `A(z) = 1 + Σ a_i z^{−i}` (openSMILE `gemapsv01b_lpc`,
+    /// `lpcCoeff[0..10]`); zero for silent or non-finite frames.
+    pub fn lpc_coefficients(&self) -> &[f32; LPC_ORDER] {
+        &self.lpc
+    }
+
     /// Formants of one frame from its complex spectrum `bins` (realfft
     /// convention, `n_fft/2 + 1` bins of the Hamming-windowed, symmetrically
     /// zero-padded 20 ms frame, unnormalised). Writes all of `out`.
@@ -193,6 +214,7 @@ impl FormantTracker {
     /// frame's roots, which we do not reproduce.
     pub fn process(&mut self, bins: &[Complex32], out: &mut Formants) {
         *out = Formants::default();
+        self.lpc = [0.0; LPC_ORDER];
         debug_assert_eq!(bins.len(), self.n_fft / 2 + 1);
         if bins.len() != self.n_fft / 2 + 1 {
             return;
@@ -206,6 +228,7 @@ impl FormantTracker {
         if !lpc_acf(&self.resampled, &mut lpc) {
             return;
         }
+        self.lpc = lpc;
         // cFormantLpc: lpc[i] = −src[p−1−i], lpc[p] = 1, coefficients of z^i.
         let mut poly = [0.0f64; LPC_ORDER + 1];
         for (i, c) in poly.iter_mut().take(LPC_ORDER).enumerate() {
@@ -430,14 +453,12 @@ mod tests {
         let want = [r1, r2, r3, r3.conj()];
         let mut poly = [Complex64::new(0.0, 0.0); 12];
         poly[0] = Complex64::new(1.0, 0.0);
-        let mut deg = 0;
-        for r in want {
+        for (deg, r) in want.into_iter().enumerate() {
             // multiply by (z − r)
             for i in (0..=deg + 1).rev() {
                 let lower = if i > 0 { poly[i - 1] } else { Complex64::new(0.0, 0.0) };
                 poly[i] = lower - r * poly[i];
             }
-            deg += 1;
         }
         let mut c = [0.0f64; 12];
         for i in 0..=4 {
@@ -451,9 +472,10 @@ mod tests {
         assert_eq!(roots.iter().filter(|r| r.norm() == 0.0).count(), 7);
     }
 
-    /// Two-pole resonators at 700 Hz (80 Hz wide) and 1800 Hz (120 Hz wide)
-    /// driven by a 150 Hz impulse train at 22 050 Hz; the 20 ms frame at
-    /// sample 30·221 (frame 30), as in `tests/golden/components` reson check.
+    /// `synth_resonators` of `tests/golden/components/make_voice.py`: a
+    /// 150 Hz impulse train through two-pole resonators at 700 Hz (80 Hz
+    /// bandwidth) and 1800 Hz (120 Hz), × 0.015, quantised to 16 bits and
+    /// read back as openSMILE does (÷ 32767); returns the 20 ms frame 30.
     fn resonator_frame() -> Vec<f32> {
         let sr = 22_050.0f64;
         let mut y1 = [0.0f64; 2];
@@ -470,7 +492,8 @@ mod tests {
             .map(|n| {
                 let e = if n % 147 == 0 { 1.0 } else { 0.0 };
                 let a = res(700.0, 80.0, &mut y1, e);
-                (res(1800.0, 120.0, &mut y2, a) * 1e-3) as f32
+                let v = 0.015 * res(1800.0, 120.0, &mut y2, a);
+                (v.clamp(-1.0, 1.0) * 32767.0).round() as i16 as f32 / 32767.0
             })
             .collect();
         x[30 * 221..].to_vec()
@@ -482,13 +505,15 @@ mod tests {
         spec.process(&resonator_frame());
         let mut f = Formants::default();
         t.process(spec.bins(), &mut f);
-        // openSMILE 3.0.2 on the same signal (written as 16-bit WAV, level
-        // gemapsv01b_formants, frame 30): 438.1, 1361.1, 2044.7, 2804.8,
-        // 4257.2 Hz. 1 % covers the WAV quantisation and the f32 FFTs.
-        let want = [438.1f32, 1361.1, 2044.7, 2804.8, 4257.2];
+        // openSMILE 3.0.2, level gemapsv01b_formants, frame 30 of
+        // tests/golden/components/voice_synth_resonators.csv. 2 %: the LPC of
+        // the band-limited resampled frame is ill-conditioned, so f32 FFT
+        // rounding (which differs between SIMD code paths) moves the roots by
+        // up to ≈ 1 % on this signal.
+        let want = [436.9477f32, 1355.468, 2044.288, 2811.989, 4251.34];
         assert_eq!(f.count, 5, "{f:?}");
         for (g, w) in f.freq_hz.iter().zip(want) {
-            assert!((g - w).abs() < 0.01 * w, "{f:?}");
+            assert!((g - w).abs() < 0.02 * w, "{f:?}");
         }
         // The same LPC with the textbook polynomial z^p·A(z) recovers the
         // true resonances: the chain up to the LPC is right, and openSMILE's

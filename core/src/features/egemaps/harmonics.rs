@@ -24,6 +24,10 @@
 //!   if there is no A3), both limited to ±201.
 //! - Unvoiced frames (`F0 ≤ 0`): HNR 0, differences 0, formant amplitudes
 //!   −201 (`logRelValueFloorUnvoiced`).
+//! - Digital silence with `F0 > 0` (openSMILE's volume gate normally zeroes
+//!   F0 first): the ACF is 0, so `r[0] − r[T] = 0` gives the 110 dB ceiling;
+//!   the F0 bin is 0, every level is −201, so H1−H2 = 0, H1−A3 = −201 and the
+//!   formant amplitudes are 0.
 //!
 //! Frame alignment: inputs and output all belong to LLD frame `k` (60 ms
 //! frame starting at sample `k·hop`; F0final of the same frame after the
