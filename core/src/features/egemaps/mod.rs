@@ -9,3 +9,4 @@ pub mod config;
 pub mod names;
 pub mod formants;
 pub mod harmonics;
+pub mod jitter_shimmer;
