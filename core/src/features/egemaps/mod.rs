@@ -7,3 +7,6 @@
 
 pub mod config;
 pub mod names;
+pub mod formants;
+pub mod harmonics;
+pub mod jitter_shimmer;
