@@ -6,7 +6,15 @@
 //! lines they come from; [`names`] the output names in openSMILE's order.
 
 pub mod config;
-pub mod names;
+pub mod energy;
 pub mod formants;
 pub mod harmonics;
 pub mod jitter_shimmer;
+pub mod loudness;
+pub mod melspec;
+pub mod mfcc;
+pub mod names;
+pub mod spectral_bins;
+pub mod spectral_flux;
+pub mod spectral_llds;
+pub mod spectral_shape;
