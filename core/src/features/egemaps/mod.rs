@@ -7,3 +7,5 @@
 
 pub mod config;
 pub mod names;
+pub mod pitch_shs;
+pub mod spec_scale;
