@@ -8,4 +8,5 @@
 pub mod config;
 pub mod names;
 pub mod pitch_shs;
+pub mod pitch_viterbi;
 pub mod spec_scale;
