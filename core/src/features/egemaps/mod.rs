@@ -6,6 +6,7 @@
 //! lines they come from; [`names`] the output names in openSMILE's order.
 
 pub mod config;
+pub mod f0;
 pub mod names;
 pub mod pitch_shs;
 pub mod pitch_viterbi;
