@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod energy;
+pub mod f0;
 pub mod formants;
 pub mod harmonics;
 pub mod jitter_shimmer;
@@ -14,6 +15,9 @@ pub mod loudness;
 pub mod melspec;
 pub mod mfcc;
 pub mod names;
+pub mod pitch_shs;
+pub mod pitch_viterbi;
+pub mod spec_scale;
 pub mod spectral_bins;
 pub mod spectral_flux;
 pub mod spectral_llds;
