@@ -1,0 +1,364 @@
+//! Octave-scale resampling of the 60 ms magnitude spectrum, the input of the
+//! sub-harmonic-summation pitch detector.
+//!
+//! Reproduces openSMILE 3.0's `cSpecScale` (`src/dsp/specScale.cpp`) as
+//! configured in `[gemapsv01b_scale]` of `GeMAPSv01b_core.lld.conf.inc`:
+//! `scale = octave`, `sourceScale = lin`, `interpMethod = spline`,
+//! `minF = 25`, `maxF = -1`, `nPointsTarget = 0`, `specSmooth = 1`,
+//! `specEnhance = 1`, `auditoryWeighting = 1`. Helpers follow
+//! `src/smileutil/smileUtil.c` (`smileDsp_specEnhanceSHS`,
+//! `smileDsp_specSmoothSHS`) and `src/smileutil/smileUtilSpline.c`
+//! (`smileMath_cspline_init`, `smileMath_cspline`, `smileMath_csplint_init`,
+//! `smileMath_csplint`). Arithmetic is in `f64` as there; the output is
+//! rounded to `f32` (openSMILE's `FLOAT_DMEM`) before the auditory weighting,
+//! as there.
+//!
+//! Frame geometry: input `n_fft/2 + 1` unnormalised magnitudes `|X[k]|`
+//! (bin `k` at `k·Δf` Hz); output the same number of points, equally spaced
+//! in log2(Hz) from `log2(minF)` to `log2((n_fft/2)·Δf)`.
+
+/// Settings of `[gemapsv01b_scale]` that this implementation supports.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpecScaleConfig {
+    /// Lowest frequency of the target axis in Hz (`minF = 25`).
+    pub min_f_hz: f64,
+    /// Peak enhancement before smoothing (`specEnhance = 1`).
+    pub spec_enhance: bool,
+    /// [1 2 1]/4 smoothing before rescaling (`specSmooth = 1`).
+    pub spec_smooth: bool,
+    /// Post-scale auditory weighting (`auditoryWeighting = 1`).
+    pub auditory_weighting: bool,
+}
+
+impl SpecScaleConfig {
+    /// `[gemapsv01b_scale]` of `GeMAPSv01b_core.lld.conf.inc`.
+    pub const EGEMAPS: Self = Self { min_f_hz: 25.0, spec_enhance: true, spec_smooth: true, auditory_weighting: true };
+}
+
+/// Axis description openSMILE passes downstream in the level's meta data
+/// (`cVectorMeta::fData[0..6]`, stored there as `f32`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OctaveAxis {
+    /// Source frequency of the first target point in Hz (`fData[0]`).
+    pub min_f_hz: f64,
+    /// Source frequency of the last target point in Hz (`fData[1]`).
+    pub max_f_hz: f64,
+    /// Octaves spanned (`fData[2]`).
+    pub n_octaves: f64,
+    /// Target points per octave (`fData[3]`).
+    pub points_per_octave: f64,
+    /// log2 of `min_f_hz` (`fData[4]`).
+    pub min_octave: f64,
+    /// log2 of `max_f_hz` (`fData[5]`).
+    pub max_octave: f64,
+}
+
+/// `cSpecScale` for the eGeMAPS octave spectrum. `new` allocates, `process` never does.
+#[derive(Debug, Clone)]
+pub struct SpecScale {
+    config: SpecScaleConfig,
+    n_mag: usize,
+    n_target: usize,
+    axis: OctaveAxis,
+    /// Source bin positions on the octave axis (`f_t`), bin 0 extrapolated.
+    f_t: Vec<f64>,
+    /// `smileMath_cspline_init` cache: sigma, diff1, diff2 per source point.
+    sigma: Vec<f64>,
+    diff1: Vec<f64>,
+    diff2: Vec<f64>,
+    /// `smileMath_csplint_init` cache: lower source index and (a, c, d) per target point.
+    k_lower: Vec<usize>,
+    coeffs: Vec<[f64; 3]>,
+    /// Auditory weight per target point.
+    audw: Vec<f64>,
+    // Per-frame workspace.
+    y: Vec<f64>,
+    y2: Vec<f64>,
+    u: Vec<f64>,
+    posmax: Vec<usize>,
+}
+
+impl SpecScale {
+    /// `n_mag` magnitude bins (`n_fft/2 + 1`, at least 3) spaced `bin_hz`
+    /// apart. `bin_hz` must be openSMILE's `1 / (float) frameSizeSec` of the
+    /// FFT level, see [`opensmile_bin_hz`].
+    pub fn new(config: SpecScaleConfig, n_mag: usize, bin_hz: f64) -> Self {
+        assert!(n_mag >= 3, "the octave spectrum needs at least 3 magnitude bins");
+        let n_target = n_mag; // nPointsTarget = 0: same as the input.
+        let min_f = config.min_f_hz.max(1.0);
+        // maxF = -1 → the highest source frequency (dataProcessorCustomFinalise).
+        let max_f = bin_hz * (n_mag - 1) as f64;
+        let log2 = |x: f64| if x > 0.0 { x.ln() / 2f64.ln() } else { 0.0 };
+        let fmin_t = log2(min_f);
+        let fmax_t = log2(max_f);
+        let delta_t = (fmax_t - fmin_t) / (n_target - 1) as f64;
+
+        let mut f_t = vec![0.0; n_mag];
+        for (i, f) in f_t.iter_mut().enumerate().skip(1) {
+            *f = log2(i as f64 * bin_hz);
+        }
+        f_t[0] = 2.0 * f_t[1] - f_t[2];
+
+        let mut sigma = vec![0.0; n_mag];
+        let mut diff1 = vec![0.0; n_mag];
+        let mut diff2 = vec![0.0; n_mag];
+        for i in 1..n_mag - 1 {
+            sigma[i] = (f_t[i] - f_t[i - 1]) / (f_t[i + 1] - f_t[i - 1]);
+            diff1[i] = (f_t[i + 1] - f_t[i]) * (f_t[i + 1] - f_t[i - 1]);
+            diff2[i] = (f_t[i] - f_t[i - 1]) * (f_t[i + 1] - f_t[i - 1]);
+        }
+
+        // smileMath_csplint_init. openSMILE refuses targets outside the source
+        // range (and then crashes on the first frame); we clamp them to the
+        // last interval instead, which never triggers at 8–48 kHz.
+        let mut k_lower = vec![0usize; n_target];
+        let mut coeffs = vec![[0.0; 3]; n_target];
+        let mut kupper = 1usize;
+        for i in 0..n_target {
+            let x = fmin_t + i as f64 * delta_t;
+            while kupper < n_mag && f_t[kupper] < x {
+                kupper += 1;
+            }
+            let ku = kupper.min(n_mag - 1);
+            let kl = ku - 1;
+            let range = f_t[ku] - f_t[kl];
+            let a = (f_t[ku] - x) / range;
+            let b = 1.0 - a;
+            let range2 = range * range / 6.0;
+            k_lower[i] = kl;
+            coeffs[i] = [a, (a * a * a - a) * range2, (b * b * b - b) * range2];
+        }
+
+        let n_octaves = (max_f / min_f).ln() / 2f64.ln();
+        let points_per_octave = n_target as f64 / n_octaves;
+        let audw = if config.auditory_weighting {
+            let atan_s = points_per_octave * log2(65.0 / 50.0) - 1.0;
+            (0..n_target)
+                .map(|i| 0.5 + (3.0 * ((i + 1) as f64 - atan_s) / points_per_octave).atan() / std::f64::consts::PI)
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        Self {
+            config,
+            n_mag,
+            n_target,
+            axis: OctaveAxis {
+                min_f_hz: min_f,
+                max_f_hz: max_f,
+                n_octaves,
+                points_per_octave,
+                min_octave: fmin_t,
+                max_octave: fmax_t,
+            },
+            f_t,
+            sigma,
+            diff1,
+            diff2,
+            k_lower,
+            coeffs,
+            audw,
+            y: vec![0.0; n_mag],
+            y2: vec![0.0; n_mag],
+            u: vec![0.0; n_mag],
+            posmax: vec![0; n_mag / 2 + 2],
+        }
+    }
+
+    /// Number of magnitude bins expected by [`process`](Self::process).
+    pub fn n_mag(&self) -> usize {
+        self.n_mag
+    }
+
+    /// Number of octave-scale points written by [`process`](Self::process).
+    pub fn n_points(&self) -> usize {
+        self.n_target
+    }
+
+    /// The target axis (openSMILE's level meta data).
+    pub fn axis(&self) -> &OctaveAxis {
+        &self.axis
+    }
+
+    /// Rescales one magnitude spectrum (`n_mag` bins) to the octave axis
+    /// (`n_points` values, linear magnitude, ≥ 0). Inputs must be finite.
+    pub fn process(&mut self, mag: &[f32], out: &mut [f32]) {
+        debug_assert_eq!(mag.len(), self.n_mag);
+        debug_assert_eq!(out.len(), self.n_target);
+        for (y, &m) in self.y.iter_mut().zip(mag) {
+            *y = m as f64;
+        }
+        if self.config.spec_enhance {
+            enhance_peaks(&mut self.y, &mut self.posmax);
+        }
+        if self.config.spec_smooth {
+            smooth_121(&mut self.y);
+        }
+        self.spline_second_derivatives();
+        for (i, o) in out.iter_mut().enumerate() {
+            let k = self.k_lower[i];
+            let [a, c, d] = self.coeffs[i];
+            let b = 1.0 - a;
+            let v = a * self.y[k] + b * self.y[k + 1] + c * self.y2[k] + d * self.y2[k + 1];
+            *o = v as f32;
+        }
+        if self.config.auditory_weighting {
+            for (o, &w) in out.iter_mut().zip(&self.audw) {
+                *o = if *o > 0.0 { (*o as f64 * w) as f32 } else { 0.0 };
+            }
+        }
+    }
+
+    /// `smileMath_cspline` with natural boundary conditions (`y1p = ynp = 1e30`).
+    fn spline_second_derivatives(&mut self) {
+        let n = self.n_mag;
+        let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
+        u[0] = 0.0;
+        y2[0] = 0.0;
+        for i in 1..n - 1 {
+            let sigma = self.sigma[i];
+            let p = 1.0 / (sigma * y2[i - 1] + 2.0);
+            y2[i] = (sigma - 1.0) * p;
+            let ut = (y[i + 1] - y[i]) / self.diff1[i] - (y[i] - y[i - 1]) / self.diff2[i];
+            u[i] = p * (6.0 * ut - sigma * u[i - 1]);
+        }
+        let (qn, un) = (0.0, 0.0);
+        y2[n - 1] = (un - qn * u[n - 2]) / (qn * y2[n - 2] + 1.0);
+        for j in (0..n - 1).rev() {
+            y2[j] = y2[j] * y2[j + 1] + u[j];
+        }
+    }
+
+    /// Octave position (log2 Hz) of source bin `i` (bin 0 extrapolated).
+    pub fn source_octave(&self, i: usize) -> f64 {
+        self.f_t[i]
+    }
+}
+
+/// Bin spacing in Hz exactly as `cSpecScale` derives it: the FFT level's
+/// `frameSizeSec` (frame samples · T scaled by `n_fft / frame_len` in
+/// `cTransformFFT::configureWriter`), rounded to `f32` in
+/// `cSpecScale::setupNewNames`, inverted in `f64`.
+pub fn opensmile_bin_hz(sample_rate_hz: u32, frame_len: usize, n_fft: usize) -> f64 {
+    let t = 1.0 / sample_rate_hz as f64;
+    let frame_size_sec = frame_len as f64 * t;
+    let fft_size_sec =
+        if frame_len == n_fft { frame_size_sec } else { frame_size_sec * (n_fft as f64 / frame_len as f64) };
+    1.0 / (fft_size_sec as f32) as f64
+}
+
+/// `smileDsp_specEnhanceSHS`: zero every bin more than two bins away from a
+/// local maximum, between consecutive maxima. Quirk kept: with exactly one
+/// maximum openSMILE reads the (zeroed) second slot of its peak list, so all
+/// bins from index 3 upwards are cleared.
+fn enhance_peaks(a: &mut [f64], posmax: &mut [usize]) {
+    let n = a.len();
+    if n < 2 {
+        return;
+    }
+    let mut nmax = 0usize;
+    if a[0] > a[1] {
+        posmax[nmax] = 0;
+        nmax += 1;
+    }
+    for i in 1..n - 1 {
+        if a[i] > a[i - 1] && a[i] >= a[i + 1] {
+            posmax[nmax] = i;
+            nmax += 1;
+        }
+    }
+    if a[n - 1] > a[n - 2] {
+        posmax[nmax] = n - 1;
+        nmax += 1;
+    }
+    if nmax == 1 {
+        // posmax[1] is 0 in openSMILE (calloc'ed, never written).
+        a[3.min(n)..].iter_mut().for_each(|v| *v = 0.0);
+    } else {
+        for i in 1..nmax {
+            let (lo, hi) = (posmax[i - 1] + 3, posmax[i] as isize - 3);
+            if hi >= lo as isize {
+                a[lo..=hi as usize].iter_mut().for_each(|v| *v = 0.0);
+            }
+        }
+    }
+}
+
+/// `smileDsp_specSmoothSHS`: in-place `(a[i−1] + 2a[i] + a[i+1]) / 4` with
+/// `a[−1] = 0`; the last bin is left unchanged.
+fn smooth_121(a: &mut [f64]) {
+    let mut aim1 = 0.0;
+    for i in 0..a.len().saturating_sub(1) {
+        let ai = a[i];
+        a[i] = (aim1 + 2.0 * ai + a[i + 1]) / 4.0;
+        aim1 = ai;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bin_spacing_matches_opensmile_rounding() {
+        let hz = opensmile_bin_hz(22_050, 1323, 2048);
+        // 22050/2048 = 10.7666…; the f32 rounding of 2048/22050 moves it by < 1e-6 relative.
+        assert!((hz - 22_050.0 / 2048.0).abs() < 1e-5 * hz, "{hz}");
+    }
+
+    #[test]
+    fn axis_spans_min_f_to_nyquist() {
+        let s = SpecScale::new(SpecScaleConfig::EGEMAPS, 1025, 22_050.0 / 2048.0);
+        let ax = s.axis();
+        assert!((ax.min_octave - 25f64.log2()).abs() < 1e-12);
+        assert!((ax.max_f_hz - 11_025.0).abs() < 1e-9);
+        assert!((ax.n_octaves - (11_025.0f64 / 25.0).log2()).abs() < 1e-12);
+        // Bin 0 sits one octave below bin 1 (openSMILE's heuristic for DC).
+        assert!((s.source_octave(0) - (s.source_octave(1) - 1.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn single_peak_quirk_clears_from_bin_three() {
+        let mut a = vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0, 5.0, 4.0, 3.0];
+        let mut pm = vec![0; 8];
+        enhance_peaks(&mut a, &mut pm);
+        assert_eq!(a, vec![0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn two_peaks_clear_the_valley_only() {
+        let mut a = vec![0.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0, 0.0];
+        let mut pm = vec![0; 8];
+        enhance_peaks(&mut a, &mut pm);
+        // Peaks at 1 and 8: bins 4..=5 are cleared.
+        assert_eq!(a, vec![0.0, 5.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 6.0, 0.0]);
+    }
+
+    #[test]
+    fn smoothing_is_121() {
+        let mut a = vec![4.0, 8.0, 0.0, 4.0];
+        smooth_121(&mut a);
+        assert_eq!(a, vec![4.0, 5.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn spline_reproduces_a_line_inside_the_range() {
+        // A spectrum linear in the octave position is interpolated exactly
+        // (natural cubic spline of a line), before the auditory weighting.
+        let cfg =
+            SpecScaleConfig { min_f_hz: 25.0, spec_enhance: false, spec_smooth: false, auditory_weighting: false };
+        let bin_hz = 22_050.0 / 2048.0;
+        let mut s = SpecScale::new(cfg, 1025, bin_hz);
+        let mag: Vec<f32> = (0..1025).map(|i| s.source_octave(i) as f32).collect();
+        let mut out = vec![0.0; 1025];
+        s.process(&mag, &mut out);
+        let ax = *s.axis();
+        let step = (ax.max_octave - ax.min_octave) / 1024.0;
+        for (i, &o) in out.iter().enumerate() {
+            let x = ax.min_octave + i as f64 * step;
+            // f32 inputs: 1e-5 absolute on values ~5–14.
+            assert!((o as f64 - x).abs() < 1e-4, "{i}: {o} vs {x}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything moodtap's build and tests need on a fresh Debian/Ubuntu
+# machine: system packages (apt), the Rust toolchain check, and a Python venv
+# (.venv) with the reference oracles of tests/requirements.txt.
+# Idempotent: re-running only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # build
+  build-essential pkg-config python3-venv
+  # plugin GUI / standalone (baseview, egui_glow, nice-plug standalone)
+  libx11-dev libx11-xcb-dev libxcb1-dev libxcb-dri2-0-dev libxcb-icccm4-dev libxcursor-dev
+  libxkbcommon-dev libgl1-mesa-dev libglu1-mesa-dev libasound2-dev libjack-jackd2-dev
+  libfontconfig1-dev libfreetype6-dev
+  # headless X for editor tests and screenshots
+  xvfb x11-apps imagemagick
+  # test material: speech, conversion, freely licensed music
+  espeak-ng sox libsox-fmt-all ffmpeg
+  singularity-music hyperrogue-music warzone2100-music
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup-deps: cargo not found; install Rust (https://rustup.rs) and re-run" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import opensmile, librosa, pedalboard" 2>/dev/null \
+   || ! cmp -s tests/requirements.txt .venv/.requirements.installed; then
+  .venv/bin/pip install -q -r tests/requirements.txt
+  cp tests/requirements.txt .venv/.requirements.installed
+fi
+echo "setup-deps: ok"
