@@ -12,9 +12,9 @@ APT_PACKAGES=(
   # plugin GUI / standalone (baseview, egui_glow, nice-plug standalone)
   libx11-dev libx11-xcb-dev libxcb1-dev libxcb-dri2-0-dev libxcb-icccm4-dev libxcursor-dev
   libxkbcommon-dev libgl1-mesa-dev libglu1-mesa-dev libasound2-dev libjack-jackd2-dev
-  libfontconfig1-dev libfreetype6-dev
+  libfontconfig1-dev libfreetype6-dev libgl1-mesa-dri libegl1
   # headless X for editor tests and screenshots
-  xvfb x11-apps imagemagick
+  xvfb xauth x11-apps imagemagick
   # test material: speech, conversion, freely licensed music
   espeak-ng sox libsox-fmt-all ffmpeg
   singularity-music hyperrogue-music warzone2100-music

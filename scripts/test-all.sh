@@ -11,5 +11,11 @@ export MOODTAP_PYTHON="$PWD/.venv/bin/python"
 echo "== rendering golden test material"
 python tests/golden/make_golden.py audio >/dev/null
 
-echo "== cargo test (workspace)"
-cargo test --workspace --locked
+echo "== building the plugin bundles (debug: assert_process_allocs is on in the hosts)"
+cargo xtask bundle moodtap
+
+echo "== cargo test (workspace; the editor test needs an X server, so under Xvfb)"
+xvfb-run -a -s "-screen 0 1024x768x24" cargo test --workspace --locked
+
+echo "== VST3 in a real JUCE host (pedalboard)"
+python tests/hosts/vst3_pedalboard.py
