@@ -7,3 +7,6 @@
 
 pub mod config;
 pub mod names;
+pub mod lld;
+pub mod smoothing;
+pub mod voicing;
