@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod names;
+pub mod functionals;
 pub mod lld;
 pub mod smoothing;
 pub mod voicing;
