@@ -120,18 +120,25 @@ def find_flush(a60, lld):
     return n60
 
 
-def level(wav, name, cols):
-    df = opensmile.Smile(feature_set=CFG, feature_level=name).process_file(wav)
-    return df[cols].to_numpy(dtype=np.float32)
+def run(src, level_name):
+    """openSMILE output of one level for a WAV path or a float32 signal."""
+    smile = opensmile.Smile(feature_set=CFG, feature_level=level_name)
+    if isinstance(src, str):
+        return smile.process_file(src)
+    return smile.process_signal(src[None, :], SR)
+
+
+def level(src, name, cols):
+    return run(src, name)[cols].to_numpy(dtype=np.float32)
 
 
 def fmt(v):
     return "%.9g" % v
 
 
-def dump(wav, out, lld_golden):
-    p25 = [level(wav, n, c) for n, c in PART25]
-    p60 = [level(wav, n, c) for n, c in PART60]
+def dump(src, out, lld_golden):
+    p25 = [level(src, n, c) for n, c in PART25]
+    p60 = [level(src, n, c) for n, c in PART60]
     n25 = min(a.shape[0] for a in p25)
     assert all(a.shape[0] == n25 for a in p25), [a.shape for a in p25]
     n60 = p60[0].shape[0]
@@ -152,6 +159,26 @@ def dump(wav, out, lld_golden):
     return n25, n60, P
 
 
+SR = 22050
+# Synthetic inputs without a golden in tests/golden/egemaps/: their lld and func
+# outputs are written next to the raw CSV (<name>.lld.csv, <name>.func.csv).
+SYNTHETIC = {
+    # digital silence: openSMILE's LLD floors (loudness 0.001, formant
+    # amplitude -201 dB, Leq -120 dB) and no voiced frame
+    "silence_1s": np.zeros(SR, dtype=np.float32),
+}
+
+
+def write_golden(src, name, out_dir):
+    for lvl in ("lld", "func"):
+        df = run(src, lvl)
+        starts = df.index.get_level_values("start").total_seconds()
+        df = df.reset_index(drop=True)
+        if lvl == "lld":
+            df.insert(0, "time_s", np.round(starts, 6))
+        df.to_csv(os.path.join(out_dir, "%s.%s.csv" % (name, lvl)), index=False, float_format="%.9g")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_audio = "/work/main/target/golden-audio"
@@ -168,6 +195,11 @@ def main():
         name = w[:-4]
         lld = os.path.join(HERE, "..", "egemaps", name + ".lld.csv")
         n25, n60, P = dump(os.path.join(args.audio, w), os.path.join(args.out, name + ".raw.csv.gz"), lld)
+        print("%s: n25=%d n60=%d P=n60%+d" % (name, n25, n60, P - n60))
+    for name, x in SYNTHETIC.items():
+        write_golden(x, name, args.out)
+        lld = os.path.join(args.out, name + ".lld.csv")
+        n25, n60, P = dump(x, os.path.join(args.out, name + ".raw.csv.gz"), lld)
         print("%s: n25=%d n60=%d P=n60%+d" % (name, n25, n60, P - n60))
 
 

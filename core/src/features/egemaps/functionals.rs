@@ -380,6 +380,20 @@ mod tests {
     }
 
     #[test]
+    fn compute_stays_within_preallocated_scratch() {
+        let rows: Vec<SmoothedLlds> = (0..500)
+            .map(|i| {
+                row((i as f32 * 0.7).sin() + 2.0, if i % 7 < 4 { 30.0 + (i % 3) as f32 } else { 0.0 }, Some(0.1), true)
+            })
+            .collect();
+        let mut f = EgemapsFunctionals::new(500);
+        let caps = (f.values.capacity(), f.sorted.capacity(), f.extrema.capacity(), f.seg_lens.capacity());
+        let mut out = [0.0; 88];
+        f.compute(&rows, T, &mut out).unwrap();
+        assert_eq!(caps, (f.values.capacity(), f.sorted.capacity(), f.extrema.capacity(), f.seg_lens.capacity()));
+    }
+
+    #[test]
     fn split_equals_contiguous() {
         let rows: Vec<SmoothedLlds> = (0..200)
             .map(|i| {
