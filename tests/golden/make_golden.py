@@ -16,6 +16,15 @@ Two steps, both deterministic:
                                        that material and write the CSVs and a
                                        manifest (sha256 of every WAV, tool
                                        versions) under tests/golden/egemaps/.
+                                       Also runs openSMILE on the same audio
+                                       with ±1 LSB dither, 8 seeds
+                                       (<name>.dither.func.csv, one row per
+                                       seed; .dither.lld.csv for the first
+                                       seed, formant columns): openSMILE's own
+                                       sensitivity to the last bit, the noise
+                                       floor against which the formant-based
+                                       features (an ill-conditioned LPC) are
+                                       judged.
 
 The Rust parity test re-renders the audio (CI runs the `audio` step), checks
 each WAV's sha256 against the manifest, and compares its own output with the
@@ -33,6 +42,7 @@ import tempfile
 import numpy as np
 
 SR = 22050
+DITHER_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GOLDEN_DIR = os.path.join(HERE, "egemaps")
@@ -138,7 +148,7 @@ def cmd_golden(args):
                            feature_level=opensmile.FeatureLevel.Functionals)
     lld = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
                           feature_level=opensmile.FeatureLevel.LowLevelDescriptors)
-    manifest = {"opensmile": opensmile.__version__, "sample_rate_hz": SR, "files": {}}
+    manifest = {"opensmile": opensmile.__version__, "sample_rate_hz": SR, "dither_seeds": DITHER_SEEDS, "files": {}}
     for f in sorted(os.listdir(args.audio)):
         if not f.endswith(".wav"):
             continue
@@ -151,6 +161,25 @@ def cmd_golden(args):
         dl = dl.reset_index(drop=True)
         dl.insert(0, "time_s", np.round(starts, 6))
         dl.to_csv(os.path.join(GOLDEN_DIR, name + ".lld.csv"), index=False, float_format="%.9g")
+        # openSMILE against itself: the same file with ±1 LSB of seeded dither.
+        import soundfile as sf
+
+        pcm, sr = sf.read(path, dtype="int16")
+        rows = []
+        for seed in DITHER_SEEDS:
+            rng = np.random.default_rng(seed)
+            dith = (pcm.astype(np.int32) + rng.integers(-1, 2, size=pcm.shape)).clip(-32768, 32767).astype(np.int16)
+            sig = dith.astype(np.float32) / 32768.0
+            rows.append(func.process_signal(sig, sr).reset_index(drop=True))
+            if seed == DITHER_SEEDS[0]:
+                first = sig
+        import pandas as pd
+
+        pd.concat(rows, ignore_index=True).to_csv(
+            os.path.join(GOLDEN_DIR, name + ".dither.func.csv"), index=False, float_format="%.9g")
+        dd = lld.process_signal(first, sr).reset_index(drop=True)
+        keep = [c for c in dd.columns if c.startswith(("F1", "F2", "F3", "logRelF0-H1-A3"))]
+        dd[keep].to_csv(os.path.join(GOLDEN_DIR, name + ".dither.lld.csv"), index=False, float_format="%.9g")
         manifest["files"][f] = {"sha256": sha256(path), "lld_frames": len(dl)}
         print(f"{name}: {len(dl)} LLD frames")
     with open(os.path.join(GOLDEN_DIR, "manifest.json"), "w") as fh:

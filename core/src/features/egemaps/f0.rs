@@ -49,6 +49,10 @@ pub struct F0Frame {
     pub f0_semitones: f32,
     /// `voicingFinalUnclipped` after the volume gate (0 when the gate closes).
     pub voicing: f32,
+    /// Released by [`F0Tracker::flush`] only because the input ended (the
+    /// Viterbi paths had not converged on it yet); openSMILE's whole-file
+    /// functionals do not see such frames.
+    pub flushed: bool,
 }
 
 /// The streaming F0 chain. `new` allocates; `push`/`flush` never do.
@@ -144,9 +148,9 @@ impl F0Tracker {
     fn gate(&self, p: SmoothedPitch) -> F0Frame {
         let e = self.energy[(p.index % self.energy.len() as u64) as usize];
         if e > VOLUME_GATE_RMS {
-            F0Frame { index: p.index, f0_hz: p.f0_hz, f0_semitones: p.f0_semitones, voicing: p.voicing }
+            F0Frame { index: p.index, f0_hz: p.f0_hz, f0_semitones: p.f0_semitones, voicing: p.voicing, flushed: p.flushed }
         } else {
-            F0Frame { index: p.index, ..F0Frame::default() }
+            F0Frame { index: p.index, flushed: p.flushed, ..F0Frame::default() }
         }
     }
 }

@@ -6,7 +6,7 @@
 //! ([`F0Tracker::lag_frames`]), and harmonics and jitter/shimmer need that
 //! final F0. So each frame's early results wait in a ring (with the 60 ms
 //! magnitudes harmonics will read) until its F0 arrives; frames leave in
-//! index order, each as one [`RawLldFrame`].
+//! index order, each as one [`IndexedRawLlds`] (a [`RawLlds`] with its index).
 //!
 //! At end of input openSMILE also emits the 20 ms frames whose 60 ms span is
 //! incomplete (4 at 22 050 Hz); they leave last, without the F0-based part.
@@ -20,34 +20,22 @@ use super::config::Framing;
 use super::f0::{F0Frame, F0Tracker};
 use super::formants::{FormantError, FormantTracker, Formants};
 use super::harmonics::{Harmonics, HarmonicsError, HarmonicsFrame};
-use super::jitter_shimmer::{JitterShimmer, JitterShimmerError, JitterShimmerFrame, INPUT_MAX_DELAY_S};
+use super::jitter_shimmer::{JitterShimmer, JitterShimmerError, INPUT_MAX_DELAY_S};
+use super::lld::{self, RawLlds, VoiceLlds};
 use super::spectral_llds::{SpectralFrame, SpectralLlds, SpectralLldsError};
 use crate::dsp::frontend::FrameView;
 
-/// The F0-frame (60 ms framing) part of a raw LLD frame.
+/// One raw LLD frame leaving the stream: its index, start time and values.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct VoiceLlds {
-    /// Final F0 after the volume gate (`gemapsv01b_logPitch`).
-    pub f0: F0Frame,
-    /// HNR, H1−H2, H1−A3, formant amplitudes (`gemapsv01b_harmonics`).
-    pub harmonics: HarmonicsFrame,
-    /// Jitter and shimmer (`gemapsv01b_jitterShimmer`).
-    pub jitter: JitterShimmerFrame,
-}
-
-/// All raw (unsmoothed) eGeMAPS LLDs of one frame.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RawLldFrame {
+pub struct IndexedRawLlds {
     /// Frame index; the frame starts at sample `index · hop`.
     pub index: u64,
     /// Frame start time in seconds.
     pub time_s: f64,
-    /// 20 ms energy/spectral LLDs.
-    pub spectral: SpectralFrame,
-    /// LPC formants of the 20 ms frame (`gemapsv01b_formants`).
-    pub formants: Formants,
-    /// The 60 ms-frame part; `None` for the trailing 20 ms-only frames.
-    pub voice: Option<VoiceLlds>,
+    /// The raw LLDs (the 60 ms part is `None` for the trailing 20 ms-only frames).
+    pub llds: RawLlds,
+    /// Final F0 in Hz (0 = unvoiced), for consumers beyond eGeMAPS; 0 without a 60 ms part.
+    pub f0_hz: f32,
 }
 
 /// Why the extractor could not be built.
@@ -143,7 +131,7 @@ impl LldStream {
     }
 
     /// Consumes one front-end frame; emits the frames that became final.
-    pub fn process_view(&mut self, view: &FrameView<'_>, mut on_frame: impl FnMut(&RawLldFrame)) {
+    pub fn process_view(&mut self, view: &FrameView<'_>, mut on_frame: impl FnMut(&IndexedRawLlds)) {
         let Some(spec60) = view.spec60 else {
             if self.tail_len < self.tail.len() {
                 let slot = &mut self.tail[self.tail_len];
@@ -171,17 +159,16 @@ impl LldStream {
 
     /// End of input: drains the F0 chain, then the trailing 20 ms-only frames,
     /// and resets for a new stream.
-    pub fn finish(&mut self, mut on_frame: impl FnMut(&RawLldFrame)) {
+    pub fn finish(&mut self, mut on_frame: impl FnMut(&IndexedRawLlds)) {
         while let Some(f0) = self.f0.flush() {
             self.emit(f0, &mut on_frame);
         }
         for t in &self.tail[..self.tail_len] {
-            on_frame(&RawLldFrame {
+            on_frame(&IndexedRawLlds {
                 index: t.index,
                 time_s: t.time_s,
-                spectral: t.spectral,
-                formants: t.formants,
-                voice: None,
+                llds: RawLlds { spectral: spectral_llds(&t.spectral), voice: None },
+                f0_hz: 0.0,
             });
         }
         self.reset();
@@ -195,7 +182,7 @@ impl LldStream {
         self.tail_len = 0;
     }
 
-    fn emit(&mut self, f0: F0Frame, on_frame: &mut impl FnMut(&RawLldFrame)) {
+    fn emit(&mut self, f0: F0Frame, on_frame: &mut impl FnMut(&IndexedRawLlds)) {
         let n = self.ring.len();
         let p = &self.ring[(f0.index % n as u64) as usize];
         debug_assert_eq!(p.index, f0.index, "F0 frame out of step with the pending ring");
@@ -205,12 +192,37 @@ impl LldStream {
         // push blocks split by the caller); an error would mean a misuse, and
         // then the frame is reported unvoiced-like rather than panicking.
         let jitter = self.jitter.process_frame(f0.index, f0.f0_hz).unwrap_or_default();
-        on_frame(&RawLldFrame {
+        let voice = VoiceLlds {
+            f0_semitones: f0.f0_semitones,
+            jitter_local: jitter.jitter_local,
+            shimmer_local_db: jitter.shimmer_local_db,
+            hnr_db: harmonics.hnr_acf_db,
+            h1_h2_db: harmonics.h1_h2_db,
+            h1_a3_db: harmonics.h1_a3_db,
+            formant_freq_hz: [p.formants.freq_hz[0], p.formants.freq_hz[1], p.formants.freq_hz[2]],
+            formant_bandwidth_hz: [p.formants.bandwidth_hz[0], p.formants.bandwidth_hz[1], p.formants.bandwidth_hz[2]],
+            formant_amplitude_db: harmonics.formant_amplitude_db,
+            flushed: f0.flushed,
+        };
+        on_frame(&IndexedRawLlds {
             index: p.index,
             time_s: p.time_s,
-            spectral: p.spectral,
-            formants: p.formants,
-            voice: Some(VoiceLlds { f0, harmonics, jitter }),
+            llds: RawLlds { spectral: spectral_llds(&p.spectral), voice: Some(voice) },
+            f0_hz: f0.f0_hz,
         });
+    }
+}
+
+/// The extractor's 20 ms output as the smoothers' record.
+fn spectral_llds(f: &SpectralFrame) -> lld::SpectralLlds {
+    lld::SpectralLlds {
+        loudness_sones: f.loudness,
+        alpha_ratio_db: f.alpha_ratio_db,
+        hammarberg_index_db: f.hammarberg_db,
+        slope_0_500: f.slope_0_500,
+        slope_500_1500: f.slope_500_1500,
+        spectral_flux: f.flux,
+        mfcc: f.mfcc,
+        energy_sq: f.energy_sq,
     }
 }

@@ -9,22 +9,27 @@ pub mod config;
 pub mod energy;
 pub mod f0;
 pub mod formants;
+pub mod functionals;
 pub mod harmonics;
 pub mod jitter_shimmer;
+pub mod lld;
 pub mod lld_stream;
 pub mod loudness;
 pub mod melspec;
 pub mod mfcc;
 pub mod names;
+pub mod offline;
 pub mod pitch_shs;
 pub mod pitch_viterbi;
+pub mod smoothing;
 pub mod spec_scale;
 pub mod spectral_bins;
 pub mod spectral_flux;
 pub mod spectral_llds;
 pub mod spectral_shape;
+pub mod voicing;
 
-pub use lld_stream::{EgemapsError, LldStream, RawLldFrame, VoiceLlds};
+pub use lld_stream::{EgemapsError, IndexedRawLlds, LldStream};
 
 use crate::dsp::frontend::FrontEnd;
 
@@ -48,9 +53,14 @@ impl Egemaps {
         Ok(Self { frontend, lld })
     }
 
+    /// Frame geometry.
+    pub fn framing(&self) -> config::Framing {
+        self.frontend.framing()
+    }
+
     /// Feeds samples in any block size; emits raw LLD frames in order as they
     /// become final (about 0.4 s behind the input).
-    pub fn push(&mut self, samples: &[f32], mut on_frame: impl FnMut(&RawLldFrame)) {
+    pub fn push(&mut self, samples: &[f32], mut on_frame: impl FnMut(&IndexedRawLlds)) {
         for block in samples.chunks(MAX_PUSH_BLOCK) {
             self.lld.push_samples(block);
             let lld = &mut self.lld;
@@ -59,7 +69,7 @@ impl Egemaps {
     }
 
     /// End of input: emits every remaining frame and resets.
-    pub fn finish(&mut self, mut on_frame: impl FnMut(&RawLldFrame)) {
+    pub fn finish(&mut self, mut on_frame: impl FnMut(&IndexedRawLlds)) {
         let lld = &mut self.lld;
         self.frontend.finish(|v| lld.process_view(v, &mut on_frame));
         self.lld.finish(&mut on_frame);

@@ -79,6 +79,9 @@ pub struct SmoothedPitch {
     pub f0_semitones: f32,
     /// `voicingFinalUnclipped`: voicing of the chosen candidate (of candidate 0 when unvoiced).
     pub voicing: f32,
+    /// Decided only because the input ended (openSMILE's `flushTrellis`),
+    /// not by path convergence while streaming.
+    pub flushed: bool,
 }
 
 /// One trellis column: the candidates of a frame.
@@ -112,6 +115,9 @@ pub struct PitchSmootherViterbi {
     rd_idx: u64,
     /// Last decided frame + 1 (`convIdx + 1`).
     conv_end: u64,
+    /// `conv_end` when the first flush began: frames from here on were
+    /// decided only because the input ended.
+    eoi_conv_end: Option<u64>,
 }
 
 impl PitchSmootherViterbi {
@@ -140,6 +146,7 @@ impl PitchSmootherViterbi {
             wr_idx: 0,
             rd_idx: 0,
             conv_end: 0,
+            eoi_conv_end: None,
         }
     }
 
@@ -163,6 +170,9 @@ impl PitchSmootherViterbi {
     /// (`flushTrellis`) and returns them one per call, then `None`.
     /// Pushing after a flush continues the same trellis (as openSMILE would).
     pub fn flush(&mut self) -> Option<SmoothedPitch> {
+        if self.eoi_conv_end.is_none() {
+            self.eoi_conv_end = Some(self.conv_end);
+        }
         self.flush_trellis();
         self.next_output()
     }
@@ -174,6 +184,7 @@ impl PitchSmootherViterbi {
         self.wr_idx = 0;
         self.rd_idx = 0;
         self.conv_end = 0;
+        self.eoi_conv_end = None;
         self.path_costs.iter_mut().for_each(|c| *c = 0.0);
     }
 
@@ -268,7 +279,9 @@ impl PitchSmootherViterbi {
         let col = &self.columns[p];
         let (f0, voicing) =
             if state < self.n_cand { (col.f0[state], col.voicing[state]) } else { (0.0, col.voicing[0]) };
-        let out = SmoothedPitch { index: self.rd_idx, f0_hz: f0, f0_semitones: semitones_from_27_5(f0), voicing };
+        let flushed = self.eoi_conv_end.is_some_and(|e| self.rd_idx >= e);
+        let out =
+            SmoothedPitch { index: self.rd_idx, f0_hz: f0, f0_semitones: semitones_from_27_5(f0), voicing, flushed };
         self.rd_idx += 1;
         Some(out)
     }
