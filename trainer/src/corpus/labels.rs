@@ -74,16 +74,16 @@ pub struct Weights {
 
 /// Valence weights (see `docs/corpus-label-model.md` for sources).
 pub const VALENCE: Weights = Weights {
-    bias: 0.15,
-    mode: 1.40,
-    atonal: -1.20,
-    tempo: 0.70,
+    bias: 0.10,
+    mode: 1.10,
+    atonal: -1.00,
+    tempo: 0.80,
     loudness: 0.0,
     dynamics: 0.0,
     articulation: 0.30,
     register: 0.50,
     brightness: 0.0,
-    dissonance: -1.00,
+    dissonance: -0.90,
     density: 0.0,
     drums: 0.0,
 };
