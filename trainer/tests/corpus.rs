@@ -469,16 +469,29 @@ fn bad_arguments_give_clear_errors() {
         moodtap(&["corpus", "--out", bad_out.to_str().expect("utf8"), "--count", "2", "--soundfont", sf, "--quiet"]);
     assert!(!ok && err.contains("cannot write") && err.contains("plain-file"), "{err}");
 
-    let (ok, err) = moodtap(&["corpus", "--out", d, "--count", "2", "--soundfont", "/nonexistent/x.sf2", "--quiet"]);
+    let corpus_dir = dir.join("corpus");
+    let cd = corpus_dir.to_str().expect("utf8 path");
+    let (ok, err) = moodtap(&["corpus", "--out", cd, "--count", "2", "--soundfont", "/nonexistent/x.sf2", "--quiet"]);
     assert!(!ok && err.contains("timgm6mb-soundfont"), "{err}");
 
     // A file that is not a SoundFont.
     let (ok, err) =
-        moodtap(&["corpus", "--out", d, "--count", "2", "--soundfont", file.to_str().expect("utf8"), "--quiet"]);
+        moodtap(&["corpus", "--out", cd, "--count", "2", "--soundfont", file.to_str().expect("utf8"), "--quiet"]);
     assert!(!ok && err.contains("not a usable SoundFont"), "{err}");
 
-    // And a valid run through the binary.
-    let (ok, err) = moodtap(&["corpus", "--out", d, "--count", "2", "--duration-s", "2", "--soundfont", sf, "--quiet"]);
+    // A non-empty directory that is not a corpus is not written into.
+    let (ok, err) = moodtap(&["corpus", "--out", d, "--count", "2", "--soundfont", sf, "--quiet"]);
+    assert!(!ok && err.contains("not empty"), "{err}");
+    assert!(!dir.join("manifest.csv").exists());
+
+    // A valid run through the binary; a smaller re-run in the same
+    // directory leaves exactly the new corpus.
+    let (ok, err) =
+        moodtap(&["corpus", "--out", cd, "--count", "3", "--duration-s", "2", "--soundfont", sf, "--quiet"]);
     assert!(ok, "{err}");
-    assert!(dir.join("manifest.csv").is_file() && dir.join("audio/00001.wav").is_file());
+    assert!(corpus_dir.join("manifest.csv").is_file() && corpus_dir.join("audio/00002.wav").is_file());
+    let (ok, err) =
+        moodtap(&["corpus", "--out", cd, "--count", "2", "--duration-s", "2", "--soundfont", sf, "--quiet"]);
+    assert!(ok, "{err}");
+    assert!(corpus_dir.join("audio/00001.wav").is_file() && !corpus_dir.join("audio/00002.wav").exists());
 }

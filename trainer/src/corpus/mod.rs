@@ -14,6 +14,9 @@
 //! - `corpus.json`: generator provenance (arguments, SoundFont hash, label
 //!   model version).
 //!
+//! An existing `out` must be empty or a previous corpus (it has
+//! `corpus.json`); numbered WAVs of a previous, larger corpus are removed.
+//!
 //! Determinism: every excerpt draws from its own random stream, a pure
 //! function of `(seed, index)`, and all arithmetic is sequential within an
 //! excerpt, so output is bit-identical for any thread count.
@@ -166,6 +169,7 @@ pub fn generate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<CorpusSummary, CorpusError> {
     cfg.validate()?;
+    prepare_out_dir(&cfg.out, cfg.count)?;
     let audio_dir = cfg.out.join("audio");
     std::fs::create_dir_all(&audio_dir).map_err(|source| CorpusError::Io { path: audio_dir.clone(), source })?;
     let all_cues = cues::sample_corpus_cues(cfg.seed, cfg.count);
@@ -205,6 +209,48 @@ pub fn generate(
     let meta = cfg.out.join("corpus.json");
     write_text(&meta, &metadata_json(cfg, renderer))?;
     Ok(CorpusSummary { manifest, excerpts })
+}
+
+/// Accepts a missing or empty output directory, or a previous corpus
+/// (recognised by its `corpus.json`), whose numbered WAVs beyond the new
+/// `count` are removed so the directory holds exactly the new corpus.
+/// Anything else is refused rather than written into.
+fn prepare_out_dir(out: &Path, count: usize) -> Result<(), CorpusError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CorpusError::Io { path, source }
+    };
+    if !out.exists() {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(out).map_err(io(out))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !out.join("corpus.json").is_file() {
+        return Err(CorpusError::InvalidArgument(format!(
+            "--out {} is not empty and holds no previous corpus (corpus.json); choose an empty or new directory",
+            out.display()
+        )));
+    }
+    let audio = out.join("audio");
+    if !audio.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(&audio).map_err(io(&audio))? {
+        let path = entry.map_err(io(&audio))?.path();
+        let stale = path.extension().is_some_and(|e| e == "wav")
+            && path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|s| s.len() >= 5 && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<usize>().ok())
+                .is_some_and(|i| i >= count);
+        if stale {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), CorpusError> {
