@@ -133,7 +133,7 @@ pub fn compose(cues: &Cues, duration_s: f64, rng: &mut SplitMix64) -> Score {
     let base_vel = 35.0 + 80.0 * cues.loudness.clamp(0.0, 1.0);
     let ramp = |t: f64| -> f64 { cues.dynamics.signed() * 30.0 * (t / duration_s - 0.5) };
     let vel = |v: f64| -> u8 { v.round().clamp(1.0, 127.0) as u8 };
-    let sound = |ioi: f64| -> f64 { (ioi * (1.0 - 0.75 * cues.articulation.clamp(0.0, 1.0)) - 0.01).max(0.04) };
+    let sound = |ioi: f64| -> f64 { (ioi * (1.0 - 0.75 * cues.articulation.clamp(0.0, 1.0)) - 0.015).max(0.04) };
 
     // ---- melody -------------------------------------------------------
     let motif = melody_rhythm(cues.density_npb, 2 * bpb, rng);
@@ -644,6 +644,22 @@ mod tests {
         c.articulation = 1.0;
         let staccato = ratio(&c);
         assert!(staccato < 0.35 * legato, "{legato} {staccato}");
+    }
+
+    /// A note-off for key K ends every sounding K on the channel, so a
+    /// repeated key must not start before the previous one has ended.
+    #[test]
+    fn repeated_keys_never_overlap_on_a_channel() {
+        for (i, c) in super::super::cues::sample_corpus_cues(4, 60).iter().enumerate() {
+            let s = score(c, i as u64);
+            let mut by_key: Vec<&Note> = s.notes.iter().filter(|n| n.channel != CH_DRUMS).collect();
+            by_key.sort_by(|a, b| (a.channel, a.key).cmp(&(b.channel, b.key)).then(a.start_s.total_cmp(&b.start_s)));
+            for w in by_key.windows(2) {
+                if (w[0].channel, w[0].key) == (w[1].channel, w[1].key) && w[0].start_s != w[1].start_s {
+                    assert!(w[0].start_s + w[0].dur_s < w[1].start_s, "excerpt {i}: {:?} overlaps {:?}", w[0], w[1]);
+                }
+            }
+        }
     }
 
     #[test]
