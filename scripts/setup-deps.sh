@@ -16,7 +16,7 @@ APT_PACKAGES=(
   # headless X for editor tests and screenshots
   xvfb xauth x11-apps imagemagick
   # test material: speech, conversion, freely licensed music
-  espeak-ng sox libsox-fmt-all ffmpeg
+  espeak-ng sox libsox-fmt-all ffmpeg timgm6mb-soundfont
   singularity-music hyperrogue-music warzone2100-music
 )
 

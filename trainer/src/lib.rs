@@ -1,0 +1,6 @@
+//! moodtap's command-line tool as a library: one module per subcommand,
+//! plus the clap definitions in [`cli`]. The `moodtap` binary
+//! (`src/main.rs`) only parses arguments and dispatches.
+
+pub mod cli;
+pub mod corpus;
