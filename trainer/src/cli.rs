@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::corpus;
+use crate::features::{self, FeatureSet, Level};
 
 /// moodtap: musical valence/arousal estimation (Cao & Liu 2025, CBSA).
 #[derive(Debug, Parser)]
@@ -24,6 +25,25 @@ pub enum Command {
     /// Generate a synthetic, labelled training corpus of short excerpts with
     /// controlled expressive cues (see docs/corpus-label-model.md).
     Corpus(CorpusArgs),
+    /// Feature table of one audio file (CSV): eGeMAPS v02 functionals over the
+    /// whole file with openSMILE's 88 names, or the 25 LLDs every 10 ms.
+    Features(FeaturesArgs),
+}
+
+/// Arguments of `moodtap features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// Audio file (WAV, FLAC, MP3, Ogg Vorbis, AIFF; any rate 8–192 kHz; channels are averaged).
+    pub file: PathBuf,
+    /// Feature set.
+    #[arg(long, value_enum, default_value_t = FeatureSet::Egemaps)]
+    pub set: FeatureSet,
+    /// Table resolution.
+    #[arg(long, value_enum, default_value_t = Level::Functionals)]
+    pub level: Level,
+    /// Output CSV (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `moodtap corpus`.
@@ -56,6 +76,7 @@ pub struct CorpusArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Corpus(args) => run_corpus(&args),
+        Command::Features(args) => run_features(&args),
     }
 }
 
@@ -92,4 +113,20 @@ fn run_corpus(args: &CorpusArgs) -> anyhow::Result<()> {
         limited
     );
     Ok(())
+}
+
+fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
+    let result = match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            features::write_features(&args.file, args.set, args.level, &mut w)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            features::write_features(&args.file, args.set, args.level, &mut w)
+        }
+    };
+    result.with_context(|| format!("features of {}", args.file.display()))
 }

@@ -4,3 +4,5 @@
 
 pub mod cli;
 pub mod corpus;
+pub mod dataset;
+pub mod features;
