@@ -127,11 +127,16 @@ fn garbage_after_a_valid_header_never_panics() {
 
 #[test]
 fn real_mp3_from_the_emomusic_sample_decodes() {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/emomusic-sample/clips_45seconds/2.mp3");
-    let p = if p.exists() { p } else { PathBuf::from("/work/shared/data/emomusic-sample/clips_45seconds/2.mp3") };
-    if !p.exists() {
-        panic!("EmoMusic sample not found at {}", p.display());
-    }
+    let p = [
+        std::env::var_os("MOODTAP_EMOMUSIC_SAMPLE").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/emomusic-sample")),
+        Some(PathBuf::from("/work/shared/data/emomusic-sample")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|d| d.join("clips_45seconds/2.mp3"))
+    .find(|p| p.is_file())
+    .expect("EmoMusic sample not found: set MOODTAP_EMOMUSIC_SAMPLE to its directory");
     let a = decode_file(&p).unwrap();
     assert!(a.duration_s() > 44.0 && a.duration_s() < 46.5, "{}", a.duration_s());
     let peak = a.samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
