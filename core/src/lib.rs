@@ -13,6 +13,8 @@
 pub mod audio;
 pub mod dsp;
 pub mod features;
+#[cfg(feature = "selection")]
+pub mod selection;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;

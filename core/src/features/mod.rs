@@ -2,3 +2,4 @@
 //! MIR descriptors (DESIGN.md §3).
 
 pub mod egemaps;
+pub mod mir;
