@@ -6,6 +6,9 @@
 //! - [`dsp`]: the shared framing / windowing / FFT front end every extractor
 //!   reads from.
 //! - [`features`]: eGeMAPS v02 (openSMILE parity) and the MIR descriptors.
+//! - [`steps`]: per-step feature vectors (88 eGeMAPS functionals + 9 MIR
+//!   descriptors over a window) from one front end.
+//! - `selection` (feature `selection`): filter + ε-SVR wrapper selection.
 //!
 //! Nothing here depends on a plugin framework. Extractors follow one pattern:
 //! `new(config)` allocates everything, per-frame processing never allocates.
@@ -15,6 +18,7 @@ pub mod dsp;
 pub mod features;
 #[cfg(feature = "selection")]
 pub mod selection;
+pub mod steps;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;
