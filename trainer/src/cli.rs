@@ -44,6 +44,12 @@ pub struct FeaturesArgs {
     /// Output CSV (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// `--level steps`: seconds each step summarises.
+    #[arg(long, default_value_t = 1.0)]
+    pub window_s: f64,
+    /// `--level steps`: seconds between steps (default 45/99, the model's context over T = 99).
+    #[arg(long, default_value_t = 45.0 / 99.0)]
+    pub hop_s: f64,
 }
 
 /// Arguments of `moodtap corpus`.
@@ -116,16 +122,17 @@ fn run_corpus(args: &CorpusArgs) -> anyhow::Result<()> {
 }
 
 fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
+    let timing = features::StepTiming { window_s: args.window_s, hop_s: args.hop_s };
     let result = match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            features::write_features(&args.file, args.set, args.level, &mut w)
+            features::write_features(&args.file, args.set, args.level, timing, &mut w)
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            features::write_features(&args.file, args.set, args.level, &mut w)
+            features::write_features(&args.file, args.set, args.level, timing, &mut w)
         }
     };
     result.with_context(|| format!("features of {}", args.file.display()))

@@ -16,7 +16,9 @@ use std::path::Path;
 
 use moodtap_core::audio::{decode_file, resample::resample_all, DecodedAudio};
 use moodtap_core::features::egemaps::names::{FUNCTIONAL_NAMES, LLD_NAMES};
+use moodtap_core::features::egemaps::functionals::N_FUNCTIONALS;
 use moodtap_core::features::egemaps::offline;
+use moodtap_core::steps::{raw_step_names, Step, StepConfig, StepError, StepExtractor, RAW_STEP_LEN};
 use moodtap_core::ANALYSIS_RATE_HZ;
 
 /// Feature set.
@@ -24,6 +26,10 @@ use moodtap_core::ANALYSIS_RATE_HZ;
 pub enum FeatureSet {
     /// openSMILE's eGeMAPS v02 (88 functionals / 25 LLDs).
     Egemaps,
+    /// The 9 mid/high-level MIR descriptors (steps only).
+    Mir,
+    /// eGeMAPS functionals and MIR descriptors side by side, unnormalised, all 97 (steps only).
+    Fused,
 }
 
 /// Time resolution of the table.
@@ -33,6 +39,17 @@ pub enum Level {
     Functionals,
     /// One row per 10 ms LLD frame.
     Lld,
+    /// One row per step: `window_s` seconds summarised every `hop_s` seconds (DESIGN §2).
+    Steps,
+}
+
+/// Step timing for `--level steps`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepTiming {
+    /// Seconds each step summarises.
+    pub window_s: f64,
+    /// Seconds between steps.
+    pub hop_s: f64,
 }
 
 /// Errors of the features command.
@@ -47,6 +64,9 @@ pub enum FeaturesError {
     /// eGeMAPS extraction could not start.
     #[error(transparent)]
     Egemaps(#[from] moodtap_core::features::egemaps::EgemapsError),
+    /// Step extraction could not start (bad timing).
+    #[error(transparent)]
+    Steps(#[from] StepError),
     /// Functionals could not be computed.
     #[error(transparent)]
     Functionals(#[from] moodtap_core::features::egemaps::functionals::FunctionalsError),
@@ -76,12 +96,45 @@ pub fn load_analysis_audio(path: &Path) -> Result<DecodedAudio, FeaturesError> {
 }
 
 /// Computes the requested table for `path` and writes it as CSV to `out`.
-pub fn write_features(path: &Path, set: FeatureSet, level: Level, out: &mut dyn Write) -> Result<(), FeaturesError> {
+pub fn write_features(
+    path: &Path,
+    set: FeatureSet,
+    level: Level,
+    timing: StepTiming,
+    out: &mut dyn Write,
+) -> Result<(), FeaturesError> {
+    if level != Level::Steps && set != FeatureSet::Egemaps {
+        return Err(FeaturesError::Unsupported { set, level, hint: "MIR and fused features exist per step: use --level steps" });
+    }
     let audio = load_analysis_audio(path)?;
+    if level == Level::Steps {
+        let cfg = StepConfig { window_s: timing.window_s, hop_s: timing.hop_s };
+        let mut ex = StepExtractor::new(audio.sample_rate_hz, cfg)?;
+        let cols: std::ops::Range<usize> = match set {
+            FeatureSet::Egemaps => 0..N_FUNCTIONALS,
+            FeatureSet::Mir => N_FUNCTIONALS..RAW_STEP_LEN,
+            FeatureSet::Fused => 0..RAW_STEP_LEN,
+        };
+        let names: Vec<&str> = raw_step_names().collect();
+        writeln!(out, "time_s,{}", names[cols.clone()].join(","))?;
+        let mut result = Ok(());
+        let mut emit = |s: &Step| {
+            if result.is_ok() {
+                result = write!(out, "{:.6},", s.time_s).and_then(|_| write_row(out, &s.values[cols.clone()]));
+            }
+        };
+        ex.push(&audio.samples, &mut emit);
+        ex.finish(&mut emit);
+        result?;
+        out.flush()?;
+        return Ok(());
+    }
     match set {
+        FeatureSet::Mir | FeatureSet::Fused => unreachable!("rejected above"),
         FeatureSet::Egemaps => {
             let llds = offline::analyze(&audio.samples, audio.sample_rate_hz)?;
             match level {
+                Level::Steps => unreachable!("handled above"),
                 Level::Functionals => {
                     let f = llds.functionals()?;
                     writeln!(out, "{}", FUNCTIONAL_NAMES.join(","))?;

@@ -144,3 +144,33 @@ fn truncated_audio_data_is_analysed_up_to_the_damage() {
     let rows = table(&out, &lld_header());
     assert!(rows.len() > 90 && rows.len() < 100, "about 1 s of frames: {}", rows.len());
 }
+
+#[test]
+fn mir_and_fused_steps() {
+    let p = tmp("steps.wav");
+    write_wav(&p, 22_050, 1, tone(22_050, 5.0, 220.0, 0.3), false);
+    let run = |set: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_moodtap"))
+            .args(["features", p.to_str().unwrap(), "--set", set, "--level", "steps", "--hop-s", "0.5"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mir = run("mir");
+    let header: Vec<&str> =
+        std::iter::once("time_s").chain(moodtap_core::features::mir::MIR_NAMES).collect();
+    let rows = table(&mir, &header);
+    assert_eq!(rows.len(), 10, "5 s at 0.5 s per step");
+    assert!((rows[4][1] - 220.0).abs() < 5.0, "pitch of a 220 Hz tone: {}", rows[4][1]);
+    let fused = run("fused");
+    let header: Vec<&str> = std::iter::once("time_s").chain(moodtap_core::steps::raw_step_names()).collect();
+    assert_eq!(table(&fused, &header).len(), 10);
+    // MIR sets have no whole-file level.
+    let out = Command::new(env!("CARGO_BIN_EXE_moodtap"))
+        .args(["features", p.to_str().unwrap(), "--set", "mir", "--level", "functionals"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--level steps"));
+}
