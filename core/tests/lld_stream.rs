@@ -67,7 +67,11 @@ fn speech_families_line_up_with_opensmile() {
         // Jitter/shimmer/HNR are exact given openSMILE's F0, and our F0 matches it.
         assert!((v.jitter_local as f64 - r[cj]).abs() < 1e-4, "frame {} jitter", f.index);
         assert!((v.shimmer_local_db as f64 - r[cs]).abs() < 1e-3, "frame {} shimmer", f.index);
-        assert!((v.hnr_db as f64 - r[chnr]).abs() < 0.05 * r[chnr].abs().max(1.0), "frame {} HNR", f.index);
+        // HNR within 5 %; below −60 dB (an ACF ratio under 1e-6, i.e. no
+        // harmonic at all) the value is set by f32 rounding of the spectrum,
+        // so there only within 5 dB.
+        let hnr_tol = if r[chnr] < -60.0 { 5.0 } else { 0.05 * r[chnr].abs().max(1.0) };
+        assert!((v.hnr_db as f64 - r[chnr]).abs() < hnr_tol, "frame {} HNR: ours {} openSMILE {}", f.index, v.hnr_db, r[chnr]);
         checked += 1;
     }
     assert!(checked > 1000, "{checked}");

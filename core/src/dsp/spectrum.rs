@@ -84,7 +84,9 @@ impl Spectrum {
         // Lengths are fixed at construction, so this cannot fail.
         let _ = self.plan.process_with_scratch(&mut self.input, &mut self.bins, &mut self.scratch);
         for (m, b) in self.mag.iter_mut().zip(&self.bins) {
-            *m = b.norm();
+            // sqrt(re² + im²) rather than `norm()` (hypotf): 3× cheaper, and the
+            // spectra are far from overflow (|x| ≤ 1 over ≤ 2048 samples).
+            *m = (b.re * b.re + b.im * b.im).sqrt();
         }
     }
 
