@@ -266,20 +266,48 @@ impl Harmonics {
 
     /// `freqToBin`: the bin nearest to `freq`, searching upwards from
     /// `start`; 0 if `freq` is at or above the last bin.
+    ///
+    /// openSMILE scans linearly from `start` for the first bin above `freq`;
+    /// above Nyquist that scan runs to the end and returns 0, so the next
+    /// harmonic scans from 0 again (O(n_bins) per harmonic, 100 harmonics per
+    /// frame). The bin axis is increasing, so the same first bin `b ≥ start`
+    /// with `frq[b] > freq` is `max(start, first bin above freq)`, and the
+    /// latter is found from `freq / Δf` and corrected against the stored
+    /// axis (O(1)); the choice between `b − 1` and `b` is openSMILE's.
     fn freq_to_bin(&self, freq: f32, start: i64) -> i64 {
         let freq = freq as f64;
-        let mut b = start.max(0);
-        while (b as usize) < self.n_bins {
-            let fb = self.frq[b as usize];
-            if fb > freq {
-                if b == 0 {
-                    return 0;
-                }
-                return if fb - freq > freq - self.frq[b as usize - 1] { b - 1 } else { b };
-            }
+        let b = (start.max(0) as usize).max(self.first_bin_above(freq));
+        // `!(>)` also covers a NaN `freq`, which the linear scan never matches.
+        if b >= self.n_bins || !(self.frq[b] > freq) {
+            return 0;
+        }
+        if b == 0 {
+            return 0;
+        }
+        let fb = self.frq[b];
+        let b = b as i64;
+        if fb - freq > freq - self.frq[b as usize - 1] {
+            b - 1
+        } else {
+            b
+        }
+    }
+
+    /// The first bin whose frequency exceeds `freq` (`n_bins` if none; any
+    /// value for NaN, which [`Self::freq_to_bin`] rejects).
+    fn first_bin_above(&self, freq: f64) -> usize {
+        let n = self.n_bins;
+        // Estimate from the bin spacing (the saturating cast maps NaN and
+        // negatives to 0, ∞ to usize::MAX), then step to the exact boundary of
+        // the stored axis, so rounding in the estimate cannot matter.
+        let mut b = ((freq / self.frq[1]) as usize).saturating_add(1).min(n);
+        while b > 0 && self.frq[b - 1] > freq {
+            b -= 1;
+        }
+        while b < n && self.frq[b] <= freq {
             b += 1;
         }
-        0
+        b
     }
 
     /// `findHarmonicPeaks` (the branch with a frequency axis, which
@@ -457,6 +485,40 @@ mod tests {
                     * 0.1
             })
             .collect()
+    }
+
+    #[test]
+    fn freq_to_bin_matches_opensmiles_linear_scan() {
+        // openSMILE's freqToBin, verbatim in structure.
+        fn scan(frq: &[f64], freq: f32, start: i64) -> i64 {
+            let freq = freq as f64;
+            let mut b = start.max(0);
+            while (b as usize) < frq.len() {
+                let fb = frq[b as usize];
+                if fb > freq {
+                    if b == 0 {
+                        return 0;
+                    }
+                    return if fb - freq > freq - frq[b as usize - 1] { b - 1 } else { b };
+                }
+                b += 1;
+            }
+            0
+        }
+        let (h, _) = setup(22_050);
+        let df = h.frq[1];
+        let mut freqs = vec![-1.0f32, 0.0, 1e-3, f32::INFINITY, f32::NAN, 11_025.0, 11_100.0];
+        // Bin centres, midpoints between bins and points just off them.
+        for i in 0..h.n_bins {
+            let c = (i as f64 * df) as f32;
+            let m = ((i as f64 + 0.5) * df) as f32;
+            freqs.extend([c, m, c.next_up(), c.next_down(), m.next_up(), m.next_down()]);
+        }
+        for &f in &freqs {
+            for start in [-3i64, 0, 1, 2, 17, 500, 1023, 1024, 1025, 2000] {
+                assert_eq!(h.freq_to_bin(f, start), scan(&h.frq, f, start), "freq {f}, start {start}");
+            }
+        }
     }
 
     #[test]
