@@ -106,7 +106,8 @@ pub struct FormantTracker {
     n_pairs: usize,
     /// Whether the Nyquist bin enters (only when upsampling to ≥ n_fft samples).
     use_nyquist: bool,
-    /// `cos(2π·k·i/nI)` for i < n_out, k = 1…n_pairs, row-major by `i` (f32 as openSMILE stores it).
+    /// `cos(2π·k·i/nI)` for k = 1…n_pairs, i < n_out, one row of `n_out`
+    /// values per `k` (f32 as openSMILE stores it).
     cos: Vec<f32>,
     /// `sin(2π·k·i/nI)`, same layout.
     sin: Vec<f32>,
@@ -169,8 +170,8 @@ impl FormantTracker {
             }
             for k in 1..=n_pairs {
                 let kn = two_pi * (k * i) as f64 / nd;
-                cos[i * n_pairs + k - 1] = kn.cos() as f32;
-                sin[i * n_pairs + k - 1] = kn.sin() as f32;
+                cos[(k - 1) * n_out + i] = kn.cos() as f32;
+                sin[(k - 1) * n_out + i] = kn.sin() as f32;
             }
         }
         Ok(Self {
@@ -241,22 +242,35 @@ impl FormantTracker {
     }
 
     /// `smileDsp_irdft`: the slow inverse DFT at the target rate, in f32.
+    ///
+    /// openSMILE computes each output sample `i` as one running f32 sum
+    /// `X₀ (+ X_{N/2}·cos) + Σ_k (Re X_k·cos_ki + Im′X_k·sin_ki)` in
+    /// increasing `k`, then divides by `n_fft/2`. This loop swaps the loop
+    /// nest: all `n_out` sums advance together, one `k` at a time, so every
+    /// sum sees the same operations in the same order (bit-identical
+    /// results) while the inner loop over `i` is a plain vectorisable
+    /// multiply-add over contiguous table rows.
     fn resample(&mut self, bins: &[Complex32]) {
-        let np = self.n_pairs;
-        for (i, y) in self.resampled.iter_mut().enumerate() {
-            let mut acc = bins[0].re;
-            if self.use_nyquist {
-                acc += bins[self.n_fft / 2].re * self.nyquist_cos[i];
+        let n_out = self.resampled.len();
+        let out = &mut self.resampled[..];
+        out.fill(bins[0].re);
+        if self.use_nyquist {
+            let re = bins[self.n_fft / 2].re;
+            for (o, &c) in out.iter_mut().zip(&self.nyquist_cos) {
+                *o += re * c;
             }
-            let cos = &self.cos[i * np..(i + 1) * np];
-            let sin = &self.sin[i * np..(i + 1) * np];
-            for ((b, &c), &s) in bins[1..=np].iter().zip(cos).zip(sin) {
-                acc += b.re * c;
-                // Ooura's imaginary part is −Im of realfft's.
-                acc += -b.im * s;
-            }
-            *y = acc / self.scale;
         }
+        let rows = self.cos.chunks_exact(n_out).zip(self.sin.chunks_exact(n_out));
+        for (b, (cos, sin)) in bins[1..=self.n_pairs].iter().zip(rows) {
+            // Ooura's imaginary part is −Im of realfft's.
+            let (re, im) = (b.re, -b.im);
+            for ((o, &c), &s) in out.iter_mut().zip(cos).zip(sin) {
+                *o += re * c;
+                *o += im * s;
+            }
+        }
+        let scale = self.scale;
+        out.iter_mut().for_each(|y| *y /= scale);
     }
 }
 
