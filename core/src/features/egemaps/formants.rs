@@ -365,6 +365,9 @@ fn roots_to_formants(roots: &[Complex64], period_s: f64, out: &mut Formants) {
     out.count = n;
 }
 
+/// Iteration cap of [`polynomial_roots`]; 4–13 iterations are typical.
+const MAX_ABERTH_ITERATIONS: usize = 500;
+
 /// All roots of `Σ c[i]·z^i` (`c[last] ≠ 0`) by the Aberth–Ehrlich
 /// simultaneous iteration in f64, written to `roots[..degree]`. Exactly-zero
 /// low-order coefficients give exact zero roots (silence gives `z^p`).
@@ -392,46 +395,72 @@ fn polynomial_roots(c: &[f64; LPC_ORDER + 1], roots: &mut [Complex64; LPC_ORDER]
         let ang = 2.0 * std::f64::consts::PI * k as f64 / deg as f64 + 0.4;
         *zk = Complex64::from_polar(radius, ang);
     }
+    // Horner evaluation of p and p′ at x, and of Σ|q_i|·|x|^i, the scale of
+    // the rounding error of that evaluation.
+    let abs_q: [f64; LPC_ORDER + 1] = std::array::from_fn(|i| q.get(i).map_or(0.0, |v| v.abs()));
     let eval = |x: Complex64| {
+        let ax = x.norm_sqr().sqrt();
         let mut p = Complex64::new(q[deg], 0.0);
         let mut dp = zero;
+        let mut scale = abs_q[deg];
         for i in (0..deg).rev() {
             dp = dp * x + p;
             p = p * x + q[i];
+            scale = scale * ax + abs_q[i];
         }
-        (p, dp)
+        (p, dp, scale)
     };
-    for _ in 0..500 {
-        let mut max_step = 0.0f64;
+    // A root is final once its Aberth step is below 1e-15 of its size (as
+    // accurate as f64 gets) or once |p(z)| is at the rounding level of its
+    // evaluation, where further steps only wander (this ends the iteration
+    // on near-multiple roots, which otherwise converge slowly or never).
+    // Final roots keep their place in the sums of the others.
+    let noise = 2.0 * deg as f64 * f64::EPSILON;
+    let mut done = [false; LPC_ORDER];
+    for _ in 0..MAX_ABERTH_ITERATIONS {
+        let mut active = false;
         for k in 0..deg {
-            let (p, dp) = eval(z[k]);
-            if p == zero {
+            if done[k] {
+                continue;
+            }
+            let (p, dp, scale) = eval(z[k]);
+            if p == zero || p.norm_sqr() <= (noise * scale) * (noise * scale) {
+                done[k] = true;
                 continue;
             }
             let ratio = p / dp;
+            // Σ_{j≠k} 1/(z_k − z_j), with num-complex's division written out
+            // for the real numerator 1 (same operations, no library calls).
             let mut s = zero;
             for j in 0..deg {
                 if j != k {
                     let d = z[k] - z[j];
-                    if d != zero {
-                        s += Complex64::new(1.0, 0.0) / d;
+                    let n = d.norm_sqr();
+                    if n != 0.0 {
+                        s += Complex64::new(d.re / n, -d.im / n);
                     }
                 }
             }
             let denom = Complex64::new(1.0, 0.0) - ratio * s;
-            let w = if denom.norm() > 0.0 && ratio.re.is_finite() && ratio.im.is_finite() {
+            let w = if denom != zero && ratio.re.is_finite() && ratio.im.is_finite() {
                 ratio / denom
             } else {
                 // Stationary point: nudge off it.
-                Complex64::new(1e-6 * (1.0 + z[k].norm()), 1e-6)
+                Complex64::new(1e-6 * (1.0 + z[k].norm_sqr().sqrt()), 1e-6)
             };
             if !w.re.is_finite() || !w.im.is_finite() {
+                active = true;
                 continue;
             }
             z[k] -= w;
-            max_step = max_step.max(w.norm() / (1.0 + z[k].norm()));
+            let tol = 1e-15 * (1.0 + z[k].norm_sqr().sqrt());
+            if w.norm_sqr() < tol * tol {
+                done[k] = true;
+            } else {
+                active = true;
+            }
         }
-        if max_step < 1e-15 {
+        if !active {
             break;
         }
     }
