@@ -66,6 +66,12 @@ pub struct SpecScale {
     sigma: Vec<f64>,
     diff1: Vec<f64>,
     diff2: Vec<f64>,
+    /// Forward elimination of the spline's tridiagonal system, which depends
+    /// only on the source axis: `p_i = 1/(σ_i·g_{i−1} + 2)` and the
+    /// eliminated sub-diagonal `g_i = (σ_i − 1)·p_i` (openSMILE's `y2[i]`
+    /// before back-substitution), computed once with openSMILE's operations.
+    spline_p: Vec<f64>,
+    spline_g: Vec<f64>,
     /// `smileMath_csplint_init` cache: lower source index and (a, c, d) per target point.
     k_lower: Vec<usize>,
     coeffs: Vec<[f64; 3]>,
@@ -106,6 +112,15 @@ impl SpecScale {
             sigma[i] = (f_t[i] - f_t[i - 1]) / (f_t[i + 1] - f_t[i - 1]);
             diff1[i] = (f_t[i + 1] - f_t[i]) * (f_t[i + 1] - f_t[i - 1]);
             diff2[i] = (f_t[i] - f_t[i - 1]) * (f_t[i + 1] - f_t[i - 1]);
+        }
+        // The data-independent half of smileMath_cspline's forward sweep
+        // (natural boundary: g_0 = 0).
+        let mut spline_p = vec![0.0; n_mag];
+        let mut spline_g = vec![0.0; n_mag];
+        for i in 1..n_mag - 1 {
+            let p = 1.0 / (sigma[i] * spline_g[i - 1] + 2.0);
+            spline_p[i] = p;
+            spline_g[i] = (sigma[i] - 1.0) * p;
         }
 
         // smileMath_csplint_init. openSMILE refuses targets outside the source
@@ -156,6 +171,8 @@ impl SpecScale {
             sigma,
             diff1,
             diff2,
+            spline_p,
+            spline_g,
             k_lower,
             coeffs,
             audw,
@@ -196,37 +213,54 @@ impl SpecScale {
             smooth_121(&mut self.y);
         }
         self.spline_second_derivatives();
-        for (i, o) in out.iter_mut().enumerate() {
-            let k = self.k_lower[i];
-            let [a, c, d] = self.coeffs[i];
+        // smileMath_csplint at the cached intervals; the result is rounded
+        // to f32 (the level's FLOAT_DMEM) before the auditory weighting.
+        let (y, y2) = (&self.y[..], &self.y2[..]);
+        let interpolate = |k: usize, [a, c, d]: [f64; 3]| {
+            let (yk, y2k) = (&y[k..k + 2], &y2[k..k + 2]);
             let b = 1.0 - a;
-            let v = a * self.y[k] + b * self.y[k + 1] + c * self.y2[k] + d * self.y2[k + 1];
-            *o = v as f32;
-        }
+            (a * yk[0] + b * yk[1] + c * y2k[0] + d * y2k[1]) as f32
+        };
+        let points = out.iter_mut().zip(&self.k_lower).zip(&self.coeffs);
         if self.config.auditory_weighting {
-            for (o, &w) in out.iter_mut().zip(&self.audw) {
-                *o = if *o > 0.0 { (*o as f64 * w) as f32 } else { 0.0 };
+            for (((o, &k), &abc), &w) in points.zip(&self.audw) {
+                let v = interpolate(k, abc);
+                *o = if v > 0.0 { (v as f64 * w) as f32 } else { 0.0 };
+            }
+        } else {
+            for ((o, &k), &abc) in points {
+                *o = interpolate(k, abc);
             }
         }
     }
 
     /// `smileMath_cspline` with natural boundary conditions (`y1p = ynp = 1e30`).
+    ///
+    /// Same operations as openSMILE's single sweep, regrouped: the divided
+    /// differences `ut_i` are independent of each other (one vectorisable
+    /// pass), the pivots come precomputed from `new`, so only the two
+    /// first-order recurrences `u_i = p_i·(6·ut_i − σ_i·u_{i−1})` and
+    /// `y2_j = g_j·y2_{j+1} + u_j` stay serial.
     fn spline_second_derivatives(&mut self) {
         let n = self.n_mag;
-        let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
+        let (y, y2, u) = (&self.y[..n], &mut self.y2[..n], &mut self.u[..n]);
+        // ut_i (stored in u for now), i = 1 … n−2.
+        let (d1, d2) = (&self.diff1[1..n - 1], &self.diff2[1..n - 1]);
+        for (((ut, w), &d1), &d2) in u[1..n - 1].iter_mut().zip(y.windows(3)).zip(d1).zip(d2) {
+            *ut = (w[2] - w[1]) / d1 - (w[1] - w[0]) / d2;
+        }
         u[0] = 0.0;
-        y2[0] = 0.0;
-        for i in 1..n - 1 {
-            let sigma = self.sigma[i];
-            let p = 1.0 / (sigma * y2[i - 1] + 2.0);
-            y2[i] = (sigma - 1.0) * p;
-            let ut = (y[i + 1] - y[i]) / self.diff1[i] - (y[i] - y[i - 1]) / self.diff2[i];
-            u[i] = p * (6.0 * ut - sigma * u[i - 1]);
+        let mut prev = 0.0;
+        for ((u, &p), &sigma) in u[1..n - 1].iter_mut().zip(&self.spline_p[1..n - 1]).zip(&self.sigma[1..n - 1]) {
+            prev = p * (6.0 * *u - sigma * prev);
+            *u = prev;
         }
         let (qn, un) = (0.0, 0.0);
-        y2[n - 1] = (un - qn * u[n - 2]) / (qn * y2[n - 2] + 1.0);
-        for j in (0..n - 1).rev() {
-            y2[j] = y2[j] * y2[j + 1] + u[j];
+        y2[n - 1] = (un - qn * u[n - 2]) / (qn * self.spline_g[n - 2] + 1.0);
+        let mut next = y2[n - 1];
+        for ((y2, &g), &u) in y2[..n - 1].iter_mut().zip(&self.spline_g[..n - 1]).zip(&u[..n - 1]).rev() {
+            next = g * next + u;
+            *y2 = next;
         }
     }
 
