@@ -143,7 +143,10 @@ impl PitchShs {
         let mut n_cand = 0usize;
         let mut ss_mean = ss[0] as f64;
         for i in 1..n - 1 {
-            if ss[i - 1] < ss[i] && ss[i] > ss[i + 1] {
+            // A peak no higher than the lowest of nc kept candidates cannot
+            // enter the list (openSMILE's insertion loop would find no slot).
+            let full = n_cand == nc && sc[nc - 1] >= ss[i];
+            if !full && ss[i - 1] < ss[i] && ss[i] > ss[i + 1] {
                 for j in 0..nc {
                     if sc[j] == 0.0 || sc[j] < ss[i] {
                         for jj in (j + 1..nc).rev() {
