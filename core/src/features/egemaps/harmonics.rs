@@ -168,10 +168,15 @@ impl Harmonics {
         let f0 = if f0_hz.is_finite() && f0_hz > 0.0 { f0_hz } else { 0.0 };
 
         // ACF HNR (cHarmonics::processVector, computeAcf, getClosestPeak).
-        self.compute_acf(mag60);
+        // openSMILE computes the ACF for every frame; it is only read when
+        // F0 gives a lag (acf_bin > 0), otherwise HNR is 0 without it.
         let acf_bin = self.freq_to_acf_bin(f0);
-        let refined = if acf_bin > 0 { self.closest_acf_peak(acf_bin) } else { 0 };
-        out.hnr_acf_db = acf_hnr_db(&self.acf, refined);
+        out.hnr_acf_db = if acf_bin > 0 {
+            self.compute_acf(mag60);
+            acf_hnr_db(&self.acf, self.closest_acf_peak(acf_bin))
+        } else {
+            0.0
+        };
 
         if f0 <= 0.0 {
             return;
