@@ -102,6 +102,9 @@ pub struct Harmonics {
     /// Bin centre frequencies in Hz as openSMILE's spectral field info
     /// (`cTransformFFT::generateSpectralVectorInfo`): `i / frameSizeSecOut`.
     frq: Vec<f64>,
+    /// `1 / Δf`, for the first estimate of a frequency's bin (corrected
+    /// against `frq`, so its rounding does not matter).
+    inv_df: f64,
     plan: Arc<dyn ComplexToReal<f32>>,
     acf_in: Vec<Complex32>,
     acf_out: Vec<f32>,
@@ -138,6 +141,7 @@ impl Harmonics {
         Ok(Self {
             n_bins,
             frq: (0..n_bins).map(|i| df * i as f64).collect(),
+            inv_df: 1.0 / df,
             acf_in: plan.make_input_vec(),
             acf_out: plan.make_output_vec(),
             scratch: plan.make_scratch_vec(),
@@ -305,7 +309,7 @@ impl Harmonics {
         // Estimate from the bin spacing (the saturating cast maps NaN and
         // negatives to 0, ∞ to usize::MAX), then step to the exact boundary of
         // the stored axis, so rounding in the estimate cannot matter.
-        let mut b = ((freq / self.frq[1]) as usize).saturating_add(1).min(n);
+        let mut b = ((freq * self.inv_df) as usize).saturating_add(1).min(n);
         while b > 0 && self.frq[b - 1] > freq {
             b -= 1;
         }
@@ -322,7 +326,16 @@ impl Harmonics {
         let mut last_bin = self.freq_to_bin(0.5f32 * f0, 1);
         let first_bin = self.freq_to_bin(0.5f32 * f0, last_bin);
         for i in 0..N_HARMONICS {
-            let cand = self.freq_to_bin((i + 1) as f32 * f0, last_bin);
+            let freq = (i + 1) as f32 * f0;
+            if freq as f64 >= self.frq[self.n_bins - 1] {
+                // No bin lies above this or any later harmonic: freqToBin
+                // gives 0 for each, bin 0 is never an accepted peak and the
+                // search window [lower, upper] collapses, so openSMILE
+                // stores an empty harmonic at bin 0 for all of them.
+                self.harmonics[i..].fill(Harmonic::default());
+                break;
+            }
+            let cand = self.freq_to_bin(freq, last_bin);
             let mut peak = -1i64;
             if is_peak(mag, cand) {
                 peak = cand;
