@@ -166,7 +166,7 @@ impl Harmonics {
     pub fn process(&mut self, mag60: &[f32], f0_hz: f32, formants: &Formants, out: &mut HarmonicsFrame) {
         *out = HarmonicsFrame::default();
         debug_assert_eq!(mag60.len(), self.n_bins);
-        if mag60.len() != self.n_bins || mag60.iter().any(|m| !m.is_finite()) {
+        if mag60.len() != self.n_bins || !super::f0::all_finite(mag60) {
             return;
         }
         let f0 = if f0_hz.is_finite() && f0_hz > 0.0 { f0_hz } else { 0.0 };
