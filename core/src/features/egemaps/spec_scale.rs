@@ -72,9 +72,12 @@ pub struct SpecScale {
     /// before back-substitution), computed once with openSMILE's operations.
     spline_p: Vec<f64>,
     spline_g: Vec<f64>,
-    /// `smileMath_csplint_init` cache: lower source index and (a, c, d) per target point.
-    k_lower: Vec<usize>,
+    /// `smileMath_csplint_init` cache: (a, c, d) per target point.
     coeffs: Vec<[f64; 3]>,
+    /// Target points by source interval (openSMILE's `klo`, ascending with
+    /// the target index): those in interval `k` are
+    /// `first_target[k]..first_target[k + 1]`.
+    first_target: Vec<usize>,
     /// Auditory weight per target point.
     audw: Vec<f64>,
     // Per-frame workspace.
@@ -144,6 +147,11 @@ impl SpecScale {
             coeffs[i] = [a, (a * a * a - a) * range2, (b * b * b - b) * range2];
         }
 
+        let mut first_target = vec![n_target; n_mag];
+        for (k, first) in first_target.iter_mut().enumerate() {
+            *first = k_lower.partition_point(|&kl| kl < k);
+        }
+
         let n_octaves = (max_f / min_f).ln() / 2f64.ln();
         let points_per_octave = n_target as f64 / n_octaves;
         let audw = if config.auditory_weighting {
@@ -173,8 +181,8 @@ impl SpecScale {
             diff2,
             spline_p,
             spline_g,
-            k_lower,
             coeffs,
+            first_target,
             audw,
             y: vec![0.0; n_mag],
             y2: vec![0.0; n_mag],
@@ -212,55 +220,63 @@ impl SpecScale {
         if self.config.spec_smooth {
             smooth_121(&mut self.y);
         }
-        self.spline_second_derivatives();
-        // smileMath_csplint at the cached intervals; the result is rounded
-        // to f32 (the level's FLOAT_DMEM) before the auditory weighting.
-        let (y, y2) = (&self.y[..], &self.y2[..]);
-        let interpolate = |k: usize, [a, c, d]: [f64; 3]| {
-            let (yk, y2k) = (&y[k..k + 2], &y2[k..k + 2]);
-            let b = 1.0 - a;
-            (a * yk[0] + b * yk[1] + c * y2k[0] + d * y2k[1]) as f32
-        };
-        let points = out.iter_mut().zip(&self.k_lower).zip(&self.coeffs);
-        if self.config.auditory_weighting {
-            for (((o, &k), &abc), &w) in points.zip(&self.audw) {
-                let v = interpolate(k, abc);
-                *o = if v > 0.0 { (v as f64 * w) as f32 } else { 0.0 };
-            }
-        } else {
-            for ((o, &k), &abc) in points {
-                *o = interpolate(k, abc);
-            }
-        }
+        self.spline_and_interpolate(out);
     }
 
-    /// `smileMath_cspline` with natural boundary conditions (`y1p = ynp = 1e30`).
+    /// `smileMath_cspline` (natural boundary conditions, `y1p = ynp = 1e30`)
+    /// followed by `smileMath_csplint` at every target point, the result
+    /// rounded to f32 (the level's `FLOAT_DMEM`), then the auditory weighting
+    /// (in f64, of positive values; others become 0).
     ///
-    /// Same operations as openSMILE's single sweep, regrouped: the divided
-    /// differences `ut_i` are independent of each other (one vectorisable
-    /// pass), the pivots come precomputed from `new`, so only the two
-    /// first-order recurrences `u_i = p_i·(6·ut_i − σ_i·u_{i−1})` and
-    /// `y2_j = g_j·y2_{j+1} + u_j` stay serial.
-    fn spline_second_derivatives(&mut self) {
+    /// The same operations as openSMILE's, scheduled for a CPU: the spline's
+    /// tridiagonal solve is two serial first-order recurrences (forward
+    /// `u_i = p_i·(6·ut_i − σ_i·u_{i−1})`, backward `y2_j = g_j·y2_{j+1} + u_j`)
+    /// whose per-step latency, not instruction count, bounds this function.
+    /// The pivots `p`, `g` depend only on the axis and come from `new`; the
+    /// divided differences `ut_i` are computed inside the forward loop and
+    /// the interpolation of the target points in source interval `j` inside
+    /// the backward loop, as soon as `y2_j` is known, so that independent
+    /// work fills the latency of the recurrences.
+    fn spline_and_interpolate(&mut self, out: &mut [f32]) {
         let n = self.n_mag;
         let (y, y2, u) = (&self.y[..n], &mut self.y2[..n], &mut self.u[..n]);
-        // ut_i (stored in u for now), i = 1 … n−2.
-        let (d1, d2) = (&self.diff1[1..n - 1], &self.diff2[1..n - 1]);
-        for (((ut, w), &d1), &d2) in u[1..n - 1].iter_mut().zip(y.windows(3)).zip(d1).zip(d2) {
-            *ut = (w[2] - w[1]) / d1 - (w[1] - w[0]) / d2;
-        }
+        let inner = 1..n - 1;
         u[0] = 0.0;
         let mut prev = 0.0;
-        for ((u, &p), &sigma) in u[1..n - 1].iter_mut().zip(&self.spline_p[1..n - 1]).zip(&self.sigma[1..n - 1]) {
-            prev = p * (6.0 * *u - sigma * prev);
+        let coefs = self.spline_p[inner.clone()].iter().zip(&self.sigma[inner.clone()]);
+        let diffs = self.diff1[inner.clone()].iter().zip(&self.diff2[inner.clone()]);
+        for (((u, w), (&p, &sigma)), (&d1, &d2)) in u[inner].iter_mut().zip(y.windows(3)).zip(coefs).zip(diffs) {
+            let ut = (w[2] - w[1]) / d1 - (w[1] - w[0]) / d2;
+            prev = p * (6.0 * ut - sigma * prev);
             *u = prev;
         }
         let (qn, un) = (0.0, 0.0);
-        y2[n - 1] = (un - qn * u[n - 2]) / (qn * self.spline_g[n - 2] + 1.0);
-        let mut next = y2[n - 1];
-        for ((y2, &g), &u) in y2[..n - 1].iter_mut().zip(&self.spline_g[..n - 1]).zip(&u[..n - 1]).rev() {
-            next = g * next + u;
-            *y2 = next;
+        let mut next = (un - qn * u[n - 2]) / (qn * self.spline_g[n - 2] + 1.0);
+        y2[n - 1] = next;
+        // Target points above interval j are done.
+        let mut done_from = self.n_target;
+        let weighted = self.config.auditory_weighting;
+        for j in (0..n - 1).rev() {
+            next = self.spline_g[j] * next + u[j];
+            y2[j] = next;
+            let first = self.first_target[j];
+            let (yj, y2j) = (&y[j..j + 2], &y2[j..j + 2]);
+            let interpolate = |[a, c, d]: [f64; 3]| {
+                let b = 1.0 - a;
+                (a * yj[0] + b * yj[1] + c * y2j[0] + d * y2j[1]) as f32
+            };
+            let points = out[first..done_from].iter_mut().zip(&self.coeffs[first..done_from]);
+            if weighted {
+                for ((o, &abc), &w) in points.zip(&self.audw[first..done_from]) {
+                    let v = interpolate(abc);
+                    *o = if v > 0.0 { (v as f64 * w) as f32 } else { 0.0 };
+                }
+            } else {
+                for (o, &abc) in points {
+                    *o = interpolate(abc);
+                }
+            }
+            done_from = first;
         }
     }
 
