@@ -84,7 +84,7 @@ pub struct SpecScale {
     y: Vec<f64>,
     y2: Vec<f64>,
     u: Vec<f64>,
-    posmax: Vec<usize>,
+    is_max: Vec<u8>,
 }
 
 impl SpecScale {
@@ -187,7 +187,7 @@ impl SpecScale {
             y: vec![0.0; n_mag],
             y2: vec![0.0; n_mag],
             u: vec![0.0; n_mag],
-            posmax: vec![0; n_mag / 2 + 2],
+            is_max: vec![0; n_mag + 4],
         }
     }
 
@@ -215,7 +215,7 @@ impl SpecScale {
             *y = m as f64;
         }
         if self.config.spec_enhance {
-            enhance_peaks(&mut self.y, &mut self.posmax);
+            enhance_peaks(&mut self.y, &mut self.is_max);
         }
         if self.config.spec_smooth {
             smooth_121(&mut self.y);
@@ -269,7 +269,10 @@ impl SpecScale {
             if weighted {
                 for ((o, &abc), &w) in points.zip(&self.audw[first..done_from]) {
                     let v = interpolate(abc);
-                    *o = if v > 0.0 { (v as f64 * w) as f32 } else { 0.0 };
+                    // Both sides computed first: a select, not a branch (the
+                    // spline overshoots below 0 irregularly).
+                    let weighted = (v as f64 * w) as f32;
+                    *o = if v > 0.0 { weighted } else { 0.0 };
                 }
             } else {
                 for (o, &abc) in points {
@@ -302,34 +305,43 @@ pub fn opensmile_bin_hz(sample_rate_hz: u32, frame_len: usize, n_fft: usize) -> 
 /// local maximum, between consecutive maxima. Quirk kept: with exactly one
 /// maximum openSMILE reads the (zeroed) second slot of its peak list, so all
 /// bins from index 3 upwards are cleared.
-fn enhance_peaks(a: &mut [f64], posmax: &mut [usize]) {
+///
+/// openSMILE lists the maxima, then clears `[p + 3, q − 3]` between each
+/// consecutive pair `p < q`. With two or more maxima that clears exactly the
+/// bins between the first and the last maximum that have no maximum within
+/// two bins, which is computed here without data-dependent branches (a
+/// spectrum's maxima are irregular, and mispredicted branches made this step
+/// half of the octave scaling's time). `is_max`: workspace of `a.len() + 4`.
+fn enhance_peaks(a: &mut [f64], is_max: &mut [u8]) {
     let n = a.len();
     if n < 2 {
         return;
     }
-    let mut nmax = 0usize;
-    if a[0] > a[1] {
-        posmax[nmax] = 0;
-        nmax += 1;
+    // is_max[i + 2] flags a[i]; two zeros of padding at each end.
+    let flags = &mut is_max[..n + 4];
+    flags[..2].fill(0);
+    flags[n + 2..].fill(0);
+    flags[2] = u8::from(a[0] > a[1]);
+    for (f, w) in flags[3..n + 1].iter_mut().zip(a.windows(3)) {
+        *f = u8::from(w[1] > w[0]) & u8::from(w[1] >= w[2]);
     }
-    for i in 1..n - 1 {
-        if a[i] > a[i - 1] && a[i] >= a[i + 1] {
-            posmax[nmax] = i;
-            nmax += 1;
-        }
-    }
-    if a[n - 1] > a[n - 2] {
-        posmax[nmax] = n - 1;
-        nmax += 1;
-    }
-    if nmax == 1 {
+    flags[n + 1] = u8::from(a[n - 1] > a[n - 2]);
+    let flags = &flags[..];
+    let n_max: usize = flags.iter().map(|&f| f as usize).sum();
+    match n_max {
+        0 => {}
         // posmax[1] is 0 in openSMILE (calloc'ed, never written).
-        a[3.min(n)..].iter_mut().for_each(|v| *v = 0.0);
-    } else {
-        for i in 1..nmax {
-            let (lo, hi) = (posmax[i - 1] + 3, posmax[i] as isize - 3);
-            if hi >= lo as isize {
-                a[lo..=hi as usize].iter_mut().for_each(|v| *v = 0.0);
+        1 => a[3.min(n)..].fill(0.0),
+        _ => {
+            let first = flags.iter().position(|&f| f != 0).unwrap_or(2) - 2;
+            let last = flags.iter().rposition(|&f| f != 0).unwrap_or(2) - 2;
+            // Bin j keeps its value iff a maximum lies in [j − 2, j + 2],
+            // i.e. among flags[j..j + 5]; otherwise it becomes +0.0 (a bit
+            // mask, so the loop has no branch and vectorises).
+            for (v, w) in a[first..=last].iter_mut().zip(flags[first..last + 5].windows(5)) {
+                let near = w[0] | w[1] | w[2] | w[3] | w[4];
+                let keep = u64::from(near != 0).wrapping_neg();
+                *v = f64::from_bits(v.to_bits() & keep);
             }
         }
     }
@@ -371,16 +383,16 @@ mod tests {
     #[test]
     fn single_peak_quirk_clears_from_bin_three() {
         let mut a = vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0, 5.0, 4.0, 3.0];
-        let mut pm = vec![0; 8];
-        enhance_peaks(&mut a, &mut pm);
+        let mut ws = vec![0; a.len() + 4];
+        enhance_peaks(&mut a, &mut ws);
         assert_eq!(a, vec![0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]
     fn two_peaks_clear_the_valley_only() {
         let mut a = vec![0.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0, 0.0];
-        let mut pm = vec![0; 8];
-        enhance_peaks(&mut a, &mut pm);
+        let mut ws = vec![0; a.len() + 4];
+        enhance_peaks(&mut a, &mut ws);
         // Peaks at 1 and 8: bins 4..=5 are cleared.
         assert_eq!(a, vec![0.0, 5.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 6.0, 0.0]);
     }
@@ -409,6 +421,69 @@ mod tests {
             let x = ax.min_octave + i as f64 * step;
             // f32 inputs: 1e-5 absolute on values ~5–14.
             assert!((o as f64 - x).abs() < 1e-4, "{i}: {o} vs {x}");
+        }
+    }
+
+    /// openSMILE's smileDsp_specEnhanceSHS in its own shape (peak list, then
+    /// clearing between consecutive peaks), the reference for `enhance_peaks`.
+    fn enhance_peaks_reference(a: &mut [f64], posmax: &mut [usize]) {
+        let n = a.len();
+        if n < 2 {
+            return;
+        }
+        let mut nmax = 0usize;
+        if a[0] > a[1] {
+            posmax[nmax] = 0;
+            nmax += 1;
+        }
+        for i in 1..n - 1 {
+            if a[i] > a[i - 1] && a[i] >= a[i + 1] {
+                posmax[nmax] = i;
+                nmax += 1;
+            }
+        }
+        if a[n - 1] > a[n - 2] {
+            posmax[nmax] = n - 1;
+            nmax += 1;
+        }
+        if nmax == 1 {
+            // posmax[1] is 0 in openSMILE (calloc'ed, never written).
+            a[3.min(n)..].iter_mut().for_each(|v| *v = 0.0);
+        } else {
+            for i in 1..nmax {
+                let (lo, hi) = (posmax[i - 1] + 3, posmax[i] as isize - 3);
+                if hi >= lo as isize {
+                    a[lo..=hi as usize].iter_mut().for_each(|v| *v = 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn branch_free_enhancement_equals_opensmiles_peak_list() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+        let mut cases: Vec<Vec<f64>> = vec![
+            vec![1.0, 2.0],
+            vec![2.0, 1.0],
+            vec![1.0, 1.0, 1.0],
+            vec![3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0],
+            vec![0.0; 9],
+            (0..20).map(|i| i as f64).collect(),
+        ];
+        for n in [3usize, 4, 6, 9, 40, 1025] {
+            for _ in 0..200 {
+                // Quantised values so that plateaus (equal neighbours) occur.
+                let levels = rng.random_range(2..6);
+                cases.push((0..n).map(|_| rng.random_range(0..levels) as f64).collect());
+                cases.push((0..n).map(|_| rng.random_range(0.0..1.0f64).powi(4)).collect());
+            }
+        }
+        for case in cases {
+            let (mut got, mut want) = (case.clone(), case.clone());
+            enhance_peaks(&mut got, &mut vec![0; case.len() + 4]);
+            enhance_peaks_reference(&mut want, &mut vec![0; case.len() / 2 + 2]);
+            assert_eq!(got, want, "input {case:?}");
         }
     }
 }
