@@ -106,7 +106,8 @@ pub struct FormantTracker {
     n_pairs: usize,
     /// Whether the Nyquist bin enters (only when upsampling to ≥ n_fft samples).
     use_nyquist: bool,
-    /// `cos(2π·k·i/nI)` for i < n_out, k = 1…n_pairs, row-major by `i` (f32 as openSMILE stores it).
+    /// `cos(2π·k·i/nI)` for k = 1…n_pairs, i < n_out, one row of `n_out`
+    /// values per `k` (f32 as openSMILE stores it).
     cos: Vec<f32>,
     /// `sin(2π·k·i/nI)`, same layout.
     sin: Vec<f32>,
@@ -114,8 +115,14 @@ pub struct FormantTracker {
     nyquist_cos: Vec<f32>,
     /// Divisor of the inverse DFT: `n_fft / 2` (integer division, as openSMILE).
     scale: f32,
+    /// The CPU has AVX (checked once in `new`): the resampler's inner loop
+    /// then runs 8 lanes wide (see [`accumulate_row`]).
+    has_avx: bool,
     /// The resampled frame at 11 kHz (220 samples for a 20 ms frame).
     resampled: Vec<f32>,
+    /// Workspace of [`lpc_acf`]: the resampled frame reversed, then
+    /// `LPC_ORDER` zeros.
+    reversed: Vec<f32>,
     /// LPC coefficients of the last frame (openSMILE `gemapsv01b_lpc`).
     lpc: [f32; LPC_ORDER],
     /// LPC sample period: `1 / targetFs`. openSMILE sets the output level's
@@ -169,8 +176,8 @@ impl FormantTracker {
             }
             for k in 1..=n_pairs {
                 let kn = two_pi * (k * i) as f64 / nd;
-                cos[i * n_pairs + k - 1] = kn.cos() as f32;
-                sin[i * n_pairs + k - 1] = kn.sin() as f32;
+                cos[(k - 1) * n_out + i] = kn.cos() as f32;
+                sin[(k - 1) * n_out + i] = kn.sin() as f32;
             }
         }
         Ok(Self {
@@ -181,7 +188,9 @@ impl FormantTracker {
             sin,
             nyquist_cos,
             scale: (n_fft / 2) as f32,
+            has_avx: cpu_has_avx(),
             resampled: vec![0.0; n_out],
+            reversed: vec![0.0; n_out + LPC_ORDER],
             lpc: [0.0; LPC_ORDER],
             lpc_period_s: 1.0 / LPC_TARGET_FS_HZ,
         })
@@ -225,7 +234,7 @@ impl FormantTracker {
         }
         self.resample(bins);
         let mut lpc = [0.0f32; LPC_ORDER];
-        if !lpc_acf(&self.resampled, &mut lpc) {
+        if !lpc_acf(&self.resampled, &mut self.reversed, &mut lpc) {
             return;
         }
         self.lpc = lpc;
@@ -241,39 +250,95 @@ impl FormantTracker {
     }
 
     /// `smileDsp_irdft`: the slow inverse DFT at the target rate, in f32.
+    ///
+    /// openSMILE computes each output sample `i` as one running f32 sum
+    /// `X₀ (+ X_{N/2}·cos) + Σ_k (Re X_k·cos_ki + Im′X_k·sin_ki)` in
+    /// increasing `k`, then divides by `n_fft/2`. This loop swaps the loop
+    /// nest: all `n_out` sums advance together, one `k` at a time, so every
+    /// sum sees the same operations in the same order (bit-identical
+    /// results) while the inner loop over `i` is a plain vectorisable
+    /// multiply-add over contiguous table rows.
     fn resample(&mut self, bins: &[Complex32]) {
-        let np = self.n_pairs;
-        for (i, y) in self.resampled.iter_mut().enumerate() {
-            let mut acc = bins[0].re;
-            if self.use_nyquist {
-                acc += bins[self.n_fft / 2].re * self.nyquist_cos[i];
+        let n_out = self.resampled.len();
+        let out = &mut self.resampled[..];
+        out.fill(bins[0].re);
+        if self.use_nyquist {
+            let re = bins[self.n_fft / 2].re;
+            for (o, &c) in out.iter_mut().zip(&self.nyquist_cos) {
+                *o += re * c;
             }
-            let cos = &self.cos[i * np..(i + 1) * np];
-            let sin = &self.sin[i * np..(i + 1) * np];
-            for ((b, &c), &s) in bins[1..=np].iter().zip(cos).zip(sin) {
-                acc += b.re * c;
-                // Ooura's imaginary part is −Im of realfft's.
-                acc += -b.im * s;
-            }
-            *y = acc / self.scale;
         }
+        let rows = self.cos.chunks_exact(n_out).zip(self.sin.chunks_exact(n_out));
+        for (b, (cos, sin)) in bins[1..=self.n_pairs].iter().zip(rows) {
+            // Ooura's imaginary part is −Im of realfft's.
+            let (re, im) = (b.re, -b.im);
+            accumulate_row_dispatch(self.has_avx, out, re, cos, im, sin);
+        }
+        let scale = self.scale;
+        out.iter_mut().for_each(|y| *y /= scale);
+    }
+}
+
+/// One bin's step of the resampler for every output sample:
+/// `out[i] = (out[i] + re·cos[i]) + im·sin[i]`, two separately rounded f32
+/// multiply-adds in openSMILE's order (no fused multiply-add, so every
+/// instruction set gives the same bits).
+#[inline(always)]
+fn accumulate_row(out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
+    for ((o, &c), &s) in out.iter_mut().zip(cos).zip(sin) {
+        *o += re * c;
+        *o += im * s;
+    }
+}
+
+/// [`accumulate_row`] compiled for AVX (8 f32 lanes instead of SSE2's 4).
+/// The resampler is ~48 000 multiply-adds per frame, the largest fixed
+/// cost of the formant chain; on the benchmark's 45 s excerpt this halves
+/// its instruction count (289 M -> 124 M per 45 s) with bit-identical
+/// output. Only mul and add are enabled, not FMA.
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn accumulate_row_avx(out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
+    accumulate_row(out, re, cos, im, sin);
+}
+
+/// [`accumulate_row`] with AVX when `has_avx` (from [`cpu_has_avx`]).
+fn accumulate_row_dispatch(has_avx: bool, out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx {
+        // SAFETY: `has_avx` comes from `cpu_has_avx`, so the running CPU
+        // supports AVX, the one requirement of `accumulate_row_avx`.
+        unsafe { accumulate_row_avx(out, re, cos, im, sin) };
+        return;
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = has_avx;
+    accumulate_row(out, re, cos, im, sin);
+}
+
+/// Whether the running CPU has AVX (always false off x86-64).
+fn cpu_has_avx() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
 /// Autocorrelation LPC of order `lpc.len()` (`smileDsp_autoCorr` +
 /// `smileDsp_calcLpcAcf`), in f32 with openSMILE's summation order. Returns
 /// false when the frame is silent (`r[0] = 0`; coefficients are zero then)
-/// or the result is not finite.
-fn lpc_acf(x: &[f32], lpc: &mut [f32; LPC_ORDER]) -> bool {
+/// or the result is not finite. `reversed`: workspace of `x.len() +
+/// LPC_ORDER` samples.
+fn lpc_acf(x: &[f32], reversed: &mut [f32], lpc: &mut [f32; LPC_ORDER]) -> bool {
     let p = LPC_ORDER;
-    let mut r = [0.0f32; LPC_ORDER + 1];
-    for lag in (0..=p).rev() {
-        let mut s = 0.0f32;
-        for i in lag..x.len() {
-            s += x[i] * x[i - lag];
-        }
-        r[lag] = s;
-    }
+    let r = autocorrelation(x, reversed);
     lpc.iter_mut().for_each(|a| *a = 0.0);
     if r[0] == 0.0 {
         return false;
@@ -301,6 +366,33 @@ fn lpc_acf(x: &[f32], lpc: &mut [f32; LPC_ORDER]) -> bool {
         }
     }
     a.iter().all(|c| c.is_finite())
+}
+
+/// `smileDsp_autoCorr`: `r[lag] = Σ_{i ≥ lag} x[i]·x[i−lag]`, lag = 0…p, each
+/// summed in f32 in increasing `i` as openSMILE does.
+///
+/// openSMILE runs one lag at a time; here all p + 1 sums advance together,
+/// one `i` at a time (same order per sum, so the same bits, and the lag
+/// loop vectorises): `x[i−lag]` for lag = 0…p is a contiguous window of
+/// the reversed frame, and lags beyond `i` read its zero padding, adding
+/// exact zeros that leave a finite sum unchanged. `reversed`: workspace of
+/// `x.len() + p` samples.
+fn autocorrelation(x: &[f32], reversed: &mut [f32]) -> [f32; LPC_ORDER + 1] {
+    let p = LPC_ORDER;
+    let n = x.len();
+    let reversed = &mut reversed[..n + p];
+    for (d, &v) in reversed[..n].iter_mut().zip(x.iter().rev()) {
+        *d = v;
+    }
+    reversed[n..].fill(0.0);
+    let mut r = [0.0f32; LPC_ORDER + 1];
+    for (i, &xi) in x.iter().enumerate() {
+        let w = &reversed[n - 1 - i..n + p - i];
+        for (r, &v) in r.iter_mut().zip(w) {
+            *r += xi * v;
+        }
+    }
+    r
 }
 
 /// `smileMath_complexIntoUnitCircle` + `smileDsp_lpcrootsToFormants` + the
@@ -351,6 +443,9 @@ fn roots_to_formants(roots: &[Complex64], period_s: f64, out: &mut Formants) {
     out.count = n;
 }
 
+/// Iteration cap of [`polynomial_roots`]; 4–13 iterations are typical.
+const MAX_ABERTH_ITERATIONS: usize = 500;
+
 /// All roots of `Σ c[i]·z^i` (`c[last] ≠ 0`) by the Aberth–Ehrlich
 /// simultaneous iteration in f64, written to `roots[..degree]`. Exactly-zero
 /// low-order coefficients give exact zero roots (silence gives `z^p`).
@@ -378,46 +473,72 @@ fn polynomial_roots(c: &[f64; LPC_ORDER + 1], roots: &mut [Complex64; LPC_ORDER]
         let ang = 2.0 * std::f64::consts::PI * k as f64 / deg as f64 + 0.4;
         *zk = Complex64::from_polar(radius, ang);
     }
+    // Horner evaluation of p and p′ at x, and of Σ|q_i|·|x|^i, the scale of
+    // the rounding error of that evaluation.
+    let abs_q: [f64; LPC_ORDER + 1] = std::array::from_fn(|i| q.get(i).map_or(0.0, |v| v.abs()));
     let eval = |x: Complex64| {
+        let ax = x.norm_sqr().sqrt();
         let mut p = Complex64::new(q[deg], 0.0);
         let mut dp = zero;
+        let mut scale = abs_q[deg];
         for i in (0..deg).rev() {
             dp = dp * x + p;
             p = p * x + q[i];
+            scale = scale * ax + abs_q[i];
         }
-        (p, dp)
+        (p, dp, scale)
     };
-    for _ in 0..500 {
-        let mut max_step = 0.0f64;
+    // A root is final once its Aberth step is below 1e-15 of its size (as
+    // accurate as f64 gets) or once |p(z)| is at the rounding level of its
+    // evaluation, where further steps only wander (this ends the iteration
+    // on near-multiple roots, which otherwise converge slowly or never).
+    // Final roots keep their place in the sums of the others.
+    let noise = 2.0 * deg as f64 * f64::EPSILON;
+    let mut done = [false; LPC_ORDER];
+    for _ in 0..MAX_ABERTH_ITERATIONS {
+        let mut active = false;
         for k in 0..deg {
-            let (p, dp) = eval(z[k]);
-            if p == zero {
+            if done[k] {
+                continue;
+            }
+            let (p, dp, scale) = eval(z[k]);
+            if p == zero || p.norm_sqr() <= (noise * scale) * (noise * scale) {
+                done[k] = true;
                 continue;
             }
             let ratio = p / dp;
+            // Σ_{j≠k} 1/(z_k − z_j), with num-complex's division written out
+            // for the real numerator 1 (same operations, no library calls).
             let mut s = zero;
             for j in 0..deg {
                 if j != k {
                     let d = z[k] - z[j];
-                    if d != zero {
-                        s += Complex64::new(1.0, 0.0) / d;
+                    let n = d.norm_sqr();
+                    if n != 0.0 {
+                        s += Complex64::new(d.re / n, -d.im / n);
                     }
                 }
             }
             let denom = Complex64::new(1.0, 0.0) - ratio * s;
-            let w = if denom.norm() > 0.0 && ratio.re.is_finite() && ratio.im.is_finite() {
+            let w = if denom != zero && ratio.re.is_finite() && ratio.im.is_finite() {
                 ratio / denom
             } else {
                 // Stationary point: nudge off it.
-                Complex64::new(1e-6 * (1.0 + z[k].norm()), 1e-6)
+                Complex64::new(1e-6 * (1.0 + z[k].norm_sqr().sqrt()), 1e-6)
             };
             if !w.re.is_finite() || !w.im.is_finite() {
+                active = true;
                 continue;
             }
             z[k] -= w;
-            max_step = max_step.max(w.norm() / (1.0 + z[k].norm()));
+            let tol = 1e-15 * (1.0 + z[k].norm_sqr().sqrt());
+            if w.norm_sqr() < tol * tol {
+                done[k] = true;
+            } else {
+                active = true;
+            }
         }
-        if max_step < 1e-15 {
+        if !active {
             break;
         }
     }
@@ -441,6 +562,58 @@ mod tests {
         for sr in [8_000, 11_025, 16_000, 22_050, 44_100, 48_000] {
             let (t, _) = tracker(sr);
             assert_eq!(t.resampled_len(), 220, "sr {sr}");
+        }
+    }
+
+    #[test]
+    fn resampler_is_opensmiles_irdft_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+        for sr in [8_000u32, 22_050, 48_000] {
+            let (mut t, spec) = tracker(sr);
+            let n_bins = spec.n_fft() / 2 + 1;
+            let bins: Vec<Complex32> =
+                (0..n_bins).map(|_| Complex32::new(rng.random_range(-5.0..5.0), rng.random_range(-5.0..5.0))).collect();
+            t.resample(&bins);
+            let (n_out, np) = (t.resampled_len(), t.n_pairs);
+            for i in 0..n_out {
+                // smileDsp_irdft: one running sum per output sample.
+                let mut acc = bins[0].re;
+                if t.use_nyquist {
+                    acc += bins[t.n_fft / 2].re * t.nyquist_cos[i];
+                }
+                for k in 1..=np {
+                    acc += bins[k].re * t.cos[(k - 1) * n_out + i];
+                    acc += -bins[k].im * t.sin[(k - 1) * n_out + i];
+                }
+                assert_eq!((acc / t.scale).to_bits(), t.resampled()[i].to_bits(), "sr {sr}, sample {i}");
+            }
+            // The AVX and the portable inner loop agree bit for bit.
+            let mut a: Vec<f32> = (0..n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let mut b = a.clone();
+            accumulate_row(&mut a, 0.3, &t.cos[..n_out], -1.7, &t.sin[..n_out]);
+            accumulate_row_dispatch(cpu_has_avx(), &mut b, 0.3, &t.cos[..n_out], -1.7, &t.sin[..n_out]);
+            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+        }
+    }
+
+    #[test]
+    fn autocorrelation_is_opensmiles_sum_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+        for n in [1usize, 5, 11, 12, 13, 220] {
+            let x: Vec<f32> =
+                (0..n).map(|_| rng.random_range(-1.0f32..1.0) * 10f32.powi(rng.random_range(-4..2))).collect();
+            let mut ws = vec![0.0; n + LPC_ORDER];
+            let r = autocorrelation(&x, &mut ws);
+            for lag in 0..=LPC_ORDER {
+                // smileDsp_autoCorr, one lag at a time.
+                let mut want = 0.0f32;
+                for i in lag..n {
+                    want += x[i] * x[i - lag];
+                }
+                assert_eq!(r[lag].to_bits(), want.to_bits(), "n {n}, lag {lag}");
+            }
         }
     }
 
@@ -519,7 +692,8 @@ mod tests {
         // true resonances: the chain up to the LPC is right, and openSMILE's
         // formant values come from its sign convention alone.
         let mut lpc = [0.0f32; LPC_ORDER];
-        assert!(lpc_acf(t.resampled(), &mut lpc));
+        let mut ws = vec![0.0; t.resampled_len() + LPC_ORDER];
+        assert!(lpc_acf(t.resampled(), &mut ws, &mut lpc));
         let mut poly = [0.0f64; LPC_ORDER + 1];
         for i in 0..LPC_ORDER {
             poly[i] = lpc[LPC_ORDER - 1 - i] as f64;

@@ -102,6 +102,9 @@ pub struct Harmonics {
     /// Bin centre frequencies in Hz as openSMILE's spectral field info
     /// (`cTransformFFT::generateSpectralVectorInfo`): `i / frameSizeSecOut`.
     frq: Vec<f64>,
+    /// `1 / Δf`, for the first estimate of a frequency's bin (corrected
+    /// against `frq`, so its rounding does not matter).
+    inv_df: f64,
     plan: Arc<dyn ComplexToReal<f32>>,
     acf_in: Vec<Complex32>,
     acf_out: Vec<f32>,
@@ -138,6 +141,7 @@ impl Harmonics {
         Ok(Self {
             n_bins,
             frq: (0..n_bins).map(|i| df * i as f64).collect(),
+            inv_df: 1.0 / df,
             acf_in: plan.make_input_vec(),
             acf_out: plan.make_output_vec(),
             scratch: plan.make_scratch_vec(),
@@ -162,16 +166,21 @@ impl Harmonics {
     pub fn process(&mut self, mag60: &[f32], f0_hz: f32, formants: &Formants, out: &mut HarmonicsFrame) {
         *out = HarmonicsFrame::default();
         debug_assert_eq!(mag60.len(), self.n_bins);
-        if mag60.len() != self.n_bins || mag60.iter().any(|m| !m.is_finite()) {
+        if mag60.len() != self.n_bins || !super::f0::all_finite(mag60) {
             return;
         }
         let f0 = if f0_hz.is_finite() && f0_hz > 0.0 { f0_hz } else { 0.0 };
 
         // ACF HNR (cHarmonics::processVector, computeAcf, getClosestPeak).
-        self.compute_acf(mag60);
+        // openSMILE computes the ACF for every frame; it is only read when
+        // F0 gives a lag (acf_bin > 0), otherwise HNR is 0 without it.
         let acf_bin = self.freq_to_acf_bin(f0);
-        let refined = if acf_bin > 0 { self.closest_acf_peak(acf_bin) } else { 0 };
-        out.hnr_acf_db = acf_hnr_db(&self.acf, refined);
+        out.hnr_acf_db = if acf_bin > 0 {
+            self.compute_acf(mag60);
+            acf_hnr_db(&self.acf, self.closest_acf_peak(acf_bin))
+        } else {
+            0.0
+        };
 
         if f0 <= 0.0 {
             return;
@@ -266,20 +275,48 @@ impl Harmonics {
 
     /// `freqToBin`: the bin nearest to `freq`, searching upwards from
     /// `start`; 0 if `freq` is at or above the last bin.
+    ///
+    /// openSMILE scans linearly from `start` for the first bin above `freq`;
+    /// above Nyquist that scan runs to the end and returns 0, so the next
+    /// harmonic scans from 0 again (O(n_bins) per harmonic, 100 harmonics per
+    /// frame). The bin axis is increasing, so the same first bin `b ≥ start`
+    /// with `frq[b] > freq` is `max(start, first bin above freq)`, and the
+    /// latter is found from `freq / Δf` and corrected against the stored
+    /// axis (O(1)); the choice between `b − 1` and `b` is openSMILE's.
     fn freq_to_bin(&self, freq: f32, start: i64) -> i64 {
         let freq = freq as f64;
-        let mut b = start.max(0);
-        while (b as usize) < self.n_bins {
-            let fb = self.frq[b as usize];
-            if fb > freq {
-                if b == 0 {
-                    return 0;
-                }
-                return if fb - freq > freq - self.frq[b as usize - 1] { b - 1 } else { b };
-            }
+        let b = (start.max(0) as usize).max(self.first_bin_above(freq));
+        // `!(>)` also covers a NaN `freq`, which the linear scan never matches.
+        if b >= self.n_bins || !(self.frq[b] > freq) {
+            return 0;
+        }
+        if b == 0 {
+            return 0;
+        }
+        let fb = self.frq[b];
+        let b = b as i64;
+        if fb - freq > freq - self.frq[b as usize - 1] {
+            b - 1
+        } else {
+            b
+        }
+    }
+
+    /// The first bin whose frequency exceeds `freq` (`n_bins` if none; any
+    /// value for NaN, which [`Self::freq_to_bin`] rejects).
+    fn first_bin_above(&self, freq: f64) -> usize {
+        let n = self.n_bins;
+        // Estimate from the bin spacing (the saturating cast maps NaN and
+        // negatives to 0, ∞ to usize::MAX), then step to the exact boundary of
+        // the stored axis, so rounding in the estimate cannot matter.
+        let mut b = ((freq * self.inv_df) as usize).saturating_add(1).min(n);
+        while b > 0 && self.frq[b - 1] > freq {
+            b -= 1;
+        }
+        while b < n && self.frq[b] <= freq {
             b += 1;
         }
-        0
+        b
     }
 
     /// `findHarmonicPeaks` (the branch with a frequency axis, which
@@ -289,7 +326,16 @@ impl Harmonics {
         let mut last_bin = self.freq_to_bin(0.5f32 * f0, 1);
         let first_bin = self.freq_to_bin(0.5f32 * f0, last_bin);
         for i in 0..N_HARMONICS {
-            let cand = self.freq_to_bin((i + 1) as f32 * f0, last_bin);
+            let freq = (i + 1) as f32 * f0;
+            if freq as f64 >= self.frq[self.n_bins - 1] {
+                // No bin lies above this or any later harmonic: freqToBin
+                // gives 0 for each, bin 0 is never an accepted peak and the
+                // search window [lower, upper] collapses, so openSMILE
+                // stores an empty harmonic at bin 0 for all of them.
+                self.harmonics[i..].fill(Harmonic::default());
+                break;
+            }
+            let cand = self.freq_to_bin(freq, last_bin);
             let mut peak = -1i64;
             if is_peak(mag, cand) {
                 peak = cand;
@@ -457,6 +503,40 @@ mod tests {
                     * 0.1
             })
             .collect()
+    }
+
+    #[test]
+    fn freq_to_bin_matches_opensmiles_linear_scan() {
+        // openSMILE's freqToBin, verbatim in structure.
+        fn scan(frq: &[f64], freq: f32, start: i64) -> i64 {
+            let freq = freq as f64;
+            let mut b = start.max(0);
+            while (b as usize) < frq.len() {
+                let fb = frq[b as usize];
+                if fb > freq {
+                    if b == 0 {
+                        return 0;
+                    }
+                    return if fb - freq > freq - frq[b as usize - 1] { b - 1 } else { b };
+                }
+                b += 1;
+            }
+            0
+        }
+        let (h, _) = setup(22_050);
+        let df = h.frq[1];
+        let mut freqs = vec![-1.0f32, 0.0, 1e-3, f32::INFINITY, f32::NAN, 11_025.0, 11_100.0];
+        // Bin centres, midpoints between bins and points just off them.
+        for i in 0..h.n_bins {
+            let c = (i as f64 * df) as f32;
+            let m = ((i as f64 + 0.5) * df) as f32;
+            freqs.extend([c, m, c.next_up(), c.next_down(), m.next_up(), m.next_down()]);
+        }
+        for &f in &freqs {
+            for start in [-3i64, 0, 1, 2, 17, 500, 1023, 1024, 1025, 2000] {
+                assert_eq!(h.freq_to_bin(f, start), scan(&h.frq, f, start), "freq {f}, start {start}");
+            }
+        }
     }
 
     #[test]

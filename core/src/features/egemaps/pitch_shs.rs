@@ -136,14 +136,16 @@ impl PitchShs {
         }
 
         // Greedy peak picking (greedyPeakAlgo = 1): keep the nc highest peaks,
-        // ordered by score; also the mean of the sum spectrum.
+        // ordered by score.
         let ss = &self.ss;
         let mut idx = [0usize; MAX_CANDIDATES];
         let mut sc = [0f32; MAX_CANDIDATES];
         let mut n_cand = 0usize;
-        let mut ss_mean = ss[0] as f64;
         for i in 1..n - 1 {
-            if ss[i - 1] < ss[i] && ss[i] > ss[i + 1] {
+            // A peak no higher than the lowest of nc kept candidates cannot
+            // enter the list (openSMILE's insertion loop would find no slot).
+            let full = n_cand == nc && sc[nc - 1] >= ss[i];
+            if !full && ss[i - 1] < ss[i] && ss[i] > ss[i + 1] {
                 for j in 0..nc {
                     if sc[j] == 0.0 || sc[j] < ss[i] {
                         for jj in (j + 1..nc).rev() {
@@ -159,9 +161,22 @@ impl PitchShs {
                     }
                 }
             }
-            ss_mean += ss[i] as f64;
         }
-        ss_mean = (ss_mean + ss[n - 1] as f64) / n as f64;
+        // Mean of the sum spectrum in f64. openSMILE adds in index order;
+        // four interleaved partial sums avoid one serial chain of n
+        // additions and differ only by f64 rounding (~1e-16 relative), which
+        // the f32 voicing hides: identical outputs on all golden audio.
+        let mut part = [0.0f64; 4];
+        let chunks = ss.chunks_exact(4);
+        for (k, &v) in chunks.remainder().iter().enumerate() {
+            part[k] += v as f64;
+        }
+        for c in chunks {
+            for k in 0..4 {
+                part[k] += c[k] as f64;
+            }
+        }
+        let ss_mean = ((part[0] + part[1]) + (part[2] + part[3])) / n as f64;
 
         // Parabolic interpolation on the octave axis, conversion to Hz, voicing.
         for (c, &j) in idx[..n_cand].iter().enumerate() {

@@ -66,16 +66,25 @@ pub struct SpecScale {
     sigma: Vec<f64>,
     diff1: Vec<f64>,
     diff2: Vec<f64>,
-    /// `smileMath_csplint_init` cache: lower source index and (a, c, d) per target point.
-    k_lower: Vec<usize>,
+    /// Forward elimination of the spline's tridiagonal system, which depends
+    /// only on the source axis: `p_i = 1/(σ_i·g_{i−1} + 2)` and the
+    /// eliminated sub-diagonal `g_i = (σ_i − 1)·p_i` (openSMILE's `y2[i]`
+    /// before back-substitution), computed once with openSMILE's operations.
+    spline_p: Vec<f64>,
+    spline_g: Vec<f64>,
+    /// `smileMath_csplint_init` cache: (a, c, d) per target point.
     coeffs: Vec<[f64; 3]>,
+    /// Target points by source interval (openSMILE's `klo`, ascending with
+    /// the target index): those in interval `k` are
+    /// `first_target[k]..first_target[k + 1]`.
+    first_target: Vec<usize>,
     /// Auditory weight per target point.
     audw: Vec<f64>,
     // Per-frame workspace.
     y: Vec<f64>,
     y2: Vec<f64>,
     u: Vec<f64>,
-    posmax: Vec<usize>,
+    is_max: Vec<u8>,
 }
 
 impl SpecScale {
@@ -107,6 +116,15 @@ impl SpecScale {
             diff1[i] = (f_t[i + 1] - f_t[i]) * (f_t[i + 1] - f_t[i - 1]);
             diff2[i] = (f_t[i] - f_t[i - 1]) * (f_t[i + 1] - f_t[i - 1]);
         }
+        // The data-independent half of smileMath_cspline's forward sweep
+        // (natural boundary: g_0 = 0).
+        let mut spline_p = vec![0.0; n_mag];
+        let mut spline_g = vec![0.0; n_mag];
+        for i in 1..n_mag - 1 {
+            let p = 1.0 / (sigma[i] * spline_g[i - 1] + 2.0);
+            spline_p[i] = p;
+            spline_g[i] = (sigma[i] - 1.0) * p;
+        }
 
         // smileMath_csplint_init. openSMILE refuses targets outside the source
         // range (and then crashes on the first frame); we clamp them to the
@@ -127,6 +145,11 @@ impl SpecScale {
             let range2 = range * range / 6.0;
             k_lower[i] = kl;
             coeffs[i] = [a, (a * a * a - a) * range2, (b * b * b - b) * range2];
+        }
+
+        let mut first_target = vec![n_target; n_mag];
+        for (k, first) in first_target.iter_mut().enumerate() {
+            *first = k_lower.partition_point(|&kl| kl < k);
         }
 
         let n_octaves = (max_f / min_f).ln() / 2f64.ln();
@@ -156,13 +179,15 @@ impl SpecScale {
             sigma,
             diff1,
             diff2,
-            k_lower,
+            spline_p,
+            spline_g,
             coeffs,
+            first_target,
             audw,
             y: vec![0.0; n_mag],
             y2: vec![0.0; n_mag],
             u: vec![0.0; n_mag],
-            posmax: vec![0; n_mag / 2 + 2],
+            is_max: vec![0; n_mag + 4],
         }
     }
 
@@ -190,43 +215,71 @@ impl SpecScale {
             *y = m as f64;
         }
         if self.config.spec_enhance {
-            enhance_peaks(&mut self.y, &mut self.posmax);
+            enhance_peaks(&mut self.y, &mut self.is_max);
         }
         if self.config.spec_smooth {
             smooth_121(&mut self.y);
         }
-        self.spline_second_derivatives();
-        for (i, o) in out.iter_mut().enumerate() {
-            let k = self.k_lower[i];
-            let [a, c, d] = self.coeffs[i];
-            let b = 1.0 - a;
-            let v = a * self.y[k] + b * self.y[k + 1] + c * self.y2[k] + d * self.y2[k + 1];
-            *o = v as f32;
-        }
-        if self.config.auditory_weighting {
-            for (o, &w) in out.iter_mut().zip(&self.audw) {
-                *o = if *o > 0.0 { (*o as f64 * w) as f32 } else { 0.0 };
-            }
-        }
+        self.spline_and_interpolate(out);
     }
 
-    /// `smileMath_cspline` with natural boundary conditions (`y1p = ynp = 1e30`).
-    fn spline_second_derivatives(&mut self) {
+    /// `smileMath_cspline` (natural boundary conditions, `y1p = ynp = 1e30`)
+    /// followed by `smileMath_csplint` at every target point, the result
+    /// rounded to f32 (the level's `FLOAT_DMEM`), then the auditory weighting
+    /// (in f64, of positive values; others become 0).
+    ///
+    /// The same operations as openSMILE's, scheduled for a CPU: the spline's
+    /// tridiagonal solve is two serial first-order recurrences (forward
+    /// `u_i = p_i·(6·ut_i − σ_i·u_{i−1})`, backward `y2_j = g_j·y2_{j+1} + u_j`)
+    /// whose per-step latency, not instruction count, bounds this function.
+    /// The pivots `p`, `g` depend only on the axis and come from `new`; the
+    /// divided differences `ut_i` are computed inside the forward loop and
+    /// the interpolation of the target points in source interval `j` inside
+    /// the backward loop, as soon as `y2_j` is known, so that independent
+    /// work fills the latency of the recurrences.
+    fn spline_and_interpolate(&mut self, out: &mut [f32]) {
         let n = self.n_mag;
-        let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
+        let (y, y2, u) = (&self.y[..n], &mut self.y2[..n], &mut self.u[..n]);
+        let inner = 1..n - 1;
         u[0] = 0.0;
-        y2[0] = 0.0;
-        for i in 1..n - 1 {
-            let sigma = self.sigma[i];
-            let p = 1.0 / (sigma * y2[i - 1] + 2.0);
-            y2[i] = (sigma - 1.0) * p;
-            let ut = (y[i + 1] - y[i]) / self.diff1[i] - (y[i] - y[i - 1]) / self.diff2[i];
-            u[i] = p * (6.0 * ut - sigma * u[i - 1]);
+        let mut prev = 0.0;
+        let coefs = self.spline_p[inner.clone()].iter().zip(&self.sigma[inner.clone()]);
+        let diffs = self.diff1[inner.clone()].iter().zip(&self.diff2[inner.clone()]);
+        for (((u, w), (&p, &sigma)), (&d1, &d2)) in u[inner].iter_mut().zip(y.windows(3)).zip(coefs).zip(diffs) {
+            let ut = (w[2] - w[1]) / d1 - (w[1] - w[0]) / d2;
+            prev = p * (6.0 * ut - sigma * prev);
+            *u = prev;
         }
         let (qn, un) = (0.0, 0.0);
-        y2[n - 1] = (un - qn * u[n - 2]) / (qn * y2[n - 2] + 1.0);
+        let mut next = (un - qn * u[n - 2]) / (qn * self.spline_g[n - 2] + 1.0);
+        y2[n - 1] = next;
+        // Target points above interval j are done.
+        let mut done_from = self.n_target;
+        let weighted = self.config.auditory_weighting;
         for j in (0..n - 1).rev() {
-            y2[j] = y2[j] * y2[j + 1] + u[j];
+            next = self.spline_g[j] * next + u[j];
+            y2[j] = next;
+            let first = self.first_target[j];
+            let (yj, y2j) = (&y[j..j + 2], &y2[j..j + 2]);
+            let interpolate = |[a, c, d]: [f64; 3]| {
+                let b = 1.0 - a;
+                (a * yj[0] + b * yj[1] + c * y2j[0] + d * y2j[1]) as f32
+            };
+            let points = out[first..done_from].iter_mut().zip(&self.coeffs[first..done_from]);
+            if weighted {
+                for ((o, &abc), &w) in points.zip(&self.audw[first..done_from]) {
+                    let v = interpolate(abc);
+                    // Both sides computed first: a select, not a branch (the
+                    // spline overshoots below 0 irregularly).
+                    let weighted = (v as f64 * w) as f32;
+                    *o = if v > 0.0 { weighted } else { 0.0 };
+                }
+            } else {
+                for (o, &abc) in points {
+                    *o = interpolate(abc);
+                }
+            }
+            done_from = first;
         }
     }
 
@@ -252,34 +305,43 @@ pub fn opensmile_bin_hz(sample_rate_hz: u32, frame_len: usize, n_fft: usize) -> 
 /// local maximum, between consecutive maxima. Quirk kept: with exactly one
 /// maximum openSMILE reads the (zeroed) second slot of its peak list, so all
 /// bins from index 3 upwards are cleared.
-fn enhance_peaks(a: &mut [f64], posmax: &mut [usize]) {
+///
+/// openSMILE lists the maxima, then clears `[p + 3, q − 3]` between each
+/// consecutive pair `p < q`. With two or more maxima that clears exactly the
+/// bins between the first and the last maximum that have no maximum within
+/// two bins, which is computed here without data-dependent branches (a
+/// spectrum's maxima are irregular, and mispredicted branches made this step
+/// half of the octave scaling's time). `is_max`: workspace of `a.len() + 4`.
+fn enhance_peaks(a: &mut [f64], is_max: &mut [u8]) {
     let n = a.len();
     if n < 2 {
         return;
     }
-    let mut nmax = 0usize;
-    if a[0] > a[1] {
-        posmax[nmax] = 0;
-        nmax += 1;
+    // is_max[i + 2] flags a[i]; two zeros of padding at each end.
+    let flags = &mut is_max[..n + 4];
+    flags[..2].fill(0);
+    flags[n + 2..].fill(0);
+    flags[2] = u8::from(a[0] > a[1]);
+    for (f, w) in flags[3..n + 1].iter_mut().zip(a.windows(3)) {
+        *f = u8::from(w[1] > w[0]) & u8::from(w[1] >= w[2]);
     }
-    for i in 1..n - 1 {
-        if a[i] > a[i - 1] && a[i] >= a[i + 1] {
-            posmax[nmax] = i;
-            nmax += 1;
-        }
-    }
-    if a[n - 1] > a[n - 2] {
-        posmax[nmax] = n - 1;
-        nmax += 1;
-    }
-    if nmax == 1 {
+    flags[n + 1] = u8::from(a[n - 1] > a[n - 2]);
+    let flags = &flags[..];
+    let n_max: usize = flags.iter().map(|&f| f as usize).sum();
+    match n_max {
+        0 => {}
         // posmax[1] is 0 in openSMILE (calloc'ed, never written).
-        a[3.min(n)..].iter_mut().for_each(|v| *v = 0.0);
-    } else {
-        for i in 1..nmax {
-            let (lo, hi) = (posmax[i - 1] + 3, posmax[i] as isize - 3);
-            if hi >= lo as isize {
-                a[lo..=hi as usize].iter_mut().for_each(|v| *v = 0.0);
+        1 => a[3.min(n)..].fill(0.0),
+        _ => {
+            let first = flags.iter().position(|&f| f != 0).unwrap_or(2) - 2;
+            let last = flags.iter().rposition(|&f| f != 0).unwrap_or(2) - 2;
+            // Bin j keeps its value iff a maximum lies in [j − 2, j + 2],
+            // i.e. among flags[j..j + 5]; otherwise it becomes +0.0 (a bit
+            // mask, so the loop has no branch and vectorises).
+            for (v, w) in a[first..=last].iter_mut().zip(flags[first..last + 5].windows(5)) {
+                let near = w[0] | w[1] | w[2] | w[3] | w[4];
+                let keep = u64::from(near != 0).wrapping_neg();
+                *v = f64::from_bits(v.to_bits() & keep);
             }
         }
     }
@@ -321,16 +383,16 @@ mod tests {
     #[test]
     fn single_peak_quirk_clears_from_bin_three() {
         let mut a = vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0, 5.0, 4.0, 3.0];
-        let mut pm = vec![0; 8];
-        enhance_peaks(&mut a, &mut pm);
+        let mut ws = vec![0; a.len() + 4];
+        enhance_peaks(&mut a, &mut ws);
         assert_eq!(a, vec![0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]
     fn two_peaks_clear_the_valley_only() {
         let mut a = vec![0.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0, 0.0];
-        let mut pm = vec![0; 8];
-        enhance_peaks(&mut a, &mut pm);
+        let mut ws = vec![0; a.len() + 4];
+        enhance_peaks(&mut a, &mut ws);
         // Peaks at 1 and 8: bins 4..=5 are cleared.
         assert_eq!(a, vec![0.0, 5.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 6.0, 0.0]);
     }
@@ -359,6 +421,69 @@ mod tests {
             let x = ax.min_octave + i as f64 * step;
             // f32 inputs: 1e-5 absolute on values ~5–14.
             assert!((o as f64 - x).abs() < 1e-4, "{i}: {o} vs {x}");
+        }
+    }
+
+    /// openSMILE's smileDsp_specEnhanceSHS in its own shape (peak list, then
+    /// clearing between consecutive peaks), the reference for `enhance_peaks`.
+    fn enhance_peaks_reference(a: &mut [f64], posmax: &mut [usize]) {
+        let n = a.len();
+        if n < 2 {
+            return;
+        }
+        let mut nmax = 0usize;
+        if a[0] > a[1] {
+            posmax[nmax] = 0;
+            nmax += 1;
+        }
+        for i in 1..n - 1 {
+            if a[i] > a[i - 1] && a[i] >= a[i + 1] {
+                posmax[nmax] = i;
+                nmax += 1;
+            }
+        }
+        if a[n - 1] > a[n - 2] {
+            posmax[nmax] = n - 1;
+            nmax += 1;
+        }
+        if nmax == 1 {
+            // posmax[1] is 0 in openSMILE (calloc'ed, never written).
+            a[3.min(n)..].iter_mut().for_each(|v| *v = 0.0);
+        } else {
+            for i in 1..nmax {
+                let (lo, hi) = (posmax[i - 1] + 3, posmax[i] as isize - 3);
+                if hi >= lo as isize {
+                    a[lo..=hi as usize].iter_mut().for_each(|v| *v = 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn branch_free_enhancement_equals_opensmiles_peak_list() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+        let mut cases: Vec<Vec<f64>> = vec![
+            vec![1.0, 2.0],
+            vec![2.0, 1.0],
+            vec![1.0, 1.0, 1.0],
+            vec![3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0],
+            vec![0.0; 9],
+            (0..20).map(|i| i as f64).collect(),
+        ];
+        for n in [3usize, 4, 6, 9, 40, 1025] {
+            for _ in 0..200 {
+                // Quantised values so that plateaus (equal neighbours) occur.
+                let levels = rng.random_range(2..6);
+                cases.push((0..n).map(|_| rng.random_range(0..levels) as f64).collect());
+                cases.push((0..n).map(|_| rng.random_range(0.0..1.0f64).powi(4)).collect());
+            }
+        }
+        for case in cases {
+            let (mut got, mut want) = (case.clone(), case.clone());
+            enhance_peaks(&mut got, &mut vec![0; case.len() + 4]);
+            enhance_peaks_reference(&mut want, &mut vec![0; case.len() / 2 + 2]);
+            assert_eq!(got, want, "input {case:?}");
         }
     }
 }
