@@ -52,7 +52,9 @@ pub const MAX_WINDOW_S: f64 = 10.0;
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     /// Window or hop out of range.
-    #[error("invalid step timing: window {window_s} s (0 < window ≤ {MAX_WINDOW_S}), hop {hop_s} s (must be ≥ 0.01 s)")]
+    #[error(
+        "invalid step timing: window {window_s} s (0 < window ≤ {MAX_WINDOW_S}), hop {hop_s} s (must be ≥ 0.01 s)"
+    )]
     InvalidTiming {
         /// Requested window.
         window_s: f64,

@@ -71,7 +71,11 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
         syy += (b - my) * (b - my);
     }
     if sxx == 0.0 || syy == 0.0 {
-        if sxx == syy { 1.0 } else { 0.0 }
+        if sxx == syy {
+            1.0
+        } else {
+            0.0
+        }
     } else {
         sxy / (sxx * syy).sqrt()
     }
@@ -164,9 +168,17 @@ fn run_all() -> Outcome {
 /// Values are about 1 % of each feature's typical range on music and speech.
 fn abs_tolerance(name: &str) -> f64 {
     if name.starts_with("F0semitone") {
-        if name.contains("Slope") { 1.0 } else { 0.1 } // semitones (/s for slopes)
+        if name.contains("Slope") {
+            1.0
+        } else {
+            0.1
+        } // semitones (/s for slopes)
     } else if name.starts_with("loudness") {
-        if name.contains("Slope") { 0.05 } else { 0.005 } // sones (/s)
+        if name.contains("Slope") {
+            0.05
+        } else {
+            0.005
+        } // sones (/s)
     } else if name.contains("stddevNorm") {
         0.01 // coefficient of variation
     } else if name.starts_with("mfcc") {
@@ -192,7 +204,6 @@ fn abs_tolerance(name: &str) -> f64 {
     }
 }
 
-
 #[test]
 fn egemaps_matches_opensmile_on_every_golden_file() {
     let o = run_all();
@@ -214,7 +225,11 @@ fn egemaps_matches_opensmile_on_every_golden_file() {
             100.0 * allowed
         ));
         if *ratio > 1.0 {
-            failures.push(format!("{name}: {:.2} % on {file} (allowed {:.2} %; ours {a}, openSMILE {b})", 100.0 * worst, 100.0 * allowed));
+            failures.push(format!(
+                "{name}: {:.2} % on {file} (allowed {:.2} %; ours {a}, openSMILE {b})",
+                100.0 * worst,
+                100.0 * allowed
+            ));
         }
     }
     report.push_str("\n| LLD | lowest per-frame Pearson r | required there | file |\n|---|---|---|---|\n");

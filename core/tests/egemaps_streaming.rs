@@ -2,8 +2,8 @@
 //! functionals as one offline pass, and after construction the stream never
 //! allocates (a counting global allocator watches the hot loop).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/alloc_counter.rs"]
+mod alloc_counter;
 
 use moodtap_core::features::egemaps::config::HOP_S;
 use moodtap_core::features::egemaps::functionals::EgemapsFunctionals;
@@ -13,38 +13,6 @@ use moodtap_core::features::egemaps::smoothing::LldSmoother;
 use moodtap_core::features::egemaps::Egemaps;
 use rand::{Rng, SeedableRng};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local! {
-    /// Counting is per thread: the test harness runs other tests concurrently.
-    static COUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn counting() -> bool {
-    COUNTING.try_with(|c| c.get()).unwrap_or(false)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if counting() {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if counting() {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
 /// 8 s of a voiced, vibrato tone over noise with pauses: every LLD family is active.
 fn signal() -> Vec<f32> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(66);
@@ -53,8 +21,13 @@ fn signal() -> Vec<f32> {
     (0..(8.0 * sr) as usize)
         .map(|i| {
             let t = i as f64 / sr;
-            phase += 2.0 * std::f64::consts::PI * 180.0 * (1.0 + 0.03 * (2.0 * std::f64::consts::PI * 4.0 * t).sin()) / sr;
-            let voiced = if (t % 1.3) < 0.9 { (1..8).map(|h| (h as f64 * phase).sin() / h as f64).sum::<f64>() * 0.2 } else { 0.0 };
+            phase +=
+                2.0 * std::f64::consts::PI * 180.0 * (1.0 + 0.03 * (2.0 * std::f64::consts::PI * 4.0 * t).sin()) / sr;
+            let voiced = if (t % 1.3) < 0.9 {
+                (1..8).map(|h| (h as f64 * phase).sin() / h as f64).sum::<f64>() * 0.2
+            } else {
+                0.0
+            };
             (voiced + 0.01 * rng.random_range(-1.0..1.0)) as f32
         })
         .collect()
@@ -105,19 +78,25 @@ fn streaming_never_allocates_after_construction() {
     // Warm-up: one second, so every lazily sized buffer has its size.
     e.push(&x[..22_050], |_| {});
     let mut n = 0usize;
-    COUNTING.with(|c| c.set(true));
-    for block in x[22_050..].chunks(777) {
-        e.push(block, |raw| {
-            if let Some(row) = s.push(&raw.llds) {
-                window[n % 128] = row;
-                n += 1;
+    let (allocs, ()) = alloc_counter::allocations_during(|| {
+        for block in x[22_050..].chunks(777) {
+            e.push(block, |raw| {
+                if let Some(row) = s.push(&raw.llds) {
+                    window[n % 128] = row;
+                    n += 1;
+                }
+            });
+            if n >= 100 {
+                functionals.compute(&window[..100], HOP_S, &mut f).unwrap();
             }
-        });
-        if n >= 100 {
-            functionals.compute(&window[..100], HOP_S, &mut f).unwrap();
         }
-    }
-    COUNTING.with(|c| c.set(false));
+    });
     assert!(n > 500);
-    assert_eq!(ALLOCS.load(Ordering::SeqCst), 0, "allocations in the streaming hot loop");
+    assert_eq!(allocs, 0, "allocations in the streaming hot loop");
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (n, v) = alloc_counter::allocations_during(|| vec![1u8; 64]);
+    assert!(n >= 1 && v.len() == 64);
 }

@@ -59,7 +59,8 @@ fn speech_families_line_up_with_opensmile() {
 
     let (h, rows) = csv("voice_speech_en.csv");
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let (cf0, cj, cs, chnr) = (col("F0final"), col("jitterLocal"), col("shimmerLocalDB"), col("HarmonicsToNoiseRatioACFLogdB"));
+    let (cf0, cj, cs, chnr) =
+        (col("F0final"), col("jitterLocal"), col("shimmerLocalDB"), col("HarmonicsToNoiseRatioACFLogdB"));
     let mut checked = 0;
     for (f, r) in frames.iter().zip(&rows) {
         let Some(v) = f.llds.voice else { continue };
@@ -71,7 +72,13 @@ fn speech_families_line_up_with_opensmile() {
         // harmonic at all) the value is set by f32 rounding of the spectrum,
         // so there only within 5 dB.
         let hnr_tol = if r[chnr] < -60.0 { 5.0 } else { 0.05 * r[chnr].abs().max(1.0) };
-        assert!((v.hnr_db as f64 - r[chnr]).abs() < hnr_tol, "frame {} HNR: ours {} openSMILE {}", f.index, v.hnr_db, r[chnr]);
+        assert!(
+            (v.hnr_db as f64 - r[chnr]).abs() < hnr_tol,
+            "frame {} HNR: ours {} openSMILE {}",
+            f.index,
+            v.hnr_db,
+            r[chnr]
+        );
         checked += 1;
     }
     assert!(checked > 1000, "{checked}");
@@ -80,7 +87,11 @@ fn speech_families_line_up_with_opensmile() {
     let cl = h.iter().position(|c| c == "loudness").unwrap();
     assert_eq!(rows.len(), frames.len(), "one 20 ms row per frame, tail included");
     for (f, r) in frames.iter().zip(&rows) {
-        assert!((f.llds.spectral.loudness_sones as f64 - r[cl]).abs() <= 1e-4 * r[cl].abs().max(1.0), "frame {} loudness", f.index);
+        assert!(
+            (f.llds.spectral.loudness_sones as f64 - r[cl]).abs() <= 1e-4 * r[cl].abs().max(1.0),
+            "frame {} loudness",
+            f.index
+        );
     }
 }
 

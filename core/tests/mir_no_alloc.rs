@@ -3,29 +3,11 @@
 //! thread): counted with a wrapping global allocator. The front end is
 //! allocation-free too, so whole pushes are measured.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/alloc_counter.rs"]
+mod alloc_counter;
 
 use moodtap_core::dsp::frontend::FrontEnd;
 use moodtap_core::features::mir::{MirConfig, MirExtractor, MIR_COUNT};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn frames_and_steps_do_not_allocate() {
@@ -54,20 +36,21 @@ fn frames_and_steps_do_not_allocate() {
     let mut fe = FrontEnd::new(22_050);
     let mut mir = MirExtractor::new(MirConfig::at(22_050));
     let mut out = [0.0f32; MIR_COUNT];
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    for block in x.chunks(1000) {
-        fe.push(block, |v| {
-            mir.process_frame(v);
-            if v.index % 45 == 0 {
-                mir.step(1.0, &mut out);
-                mir.step(10.0, &mut out);
-            }
-        });
-    }
-    fe.finish(|v| mir.process_frame(v));
-    mir.step(1.0, &mut out);
-    let _ = mir.novelty_curve().count();
-    mir.reset();
-    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst) - before, 0);
+    let (allocs, ()) = alloc_counter::allocations_during(|| {
+        for block in x.chunks(1000) {
+            fe.push(block, |v| {
+                mir.process_frame(v);
+                if v.index % 45 == 0 {
+                    mir.step(1.0, &mut out);
+                    mir.step(10.0, &mut out);
+                }
+            });
+        }
+        fe.finish(|v| mir.process_frame(v));
+        mir.step(1.0, &mut out);
+        let _ = mir.novelty_curve().count();
+        mir.reset();
+    });
+    assert_eq!(allocs, 0);
     assert!(out.iter().all(|v| v.is_finite()));
 }

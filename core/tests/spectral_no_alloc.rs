@@ -1,30 +1,12 @@
 //! `SpectralLlds::process` must not allocate (it runs once per 10 ms hop in
 //! the streaming extractor): counted with a wrapping global allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/alloc_counter.rs"]
+mod alloc_counter;
 
 use moodtap_core::dsp::spectrum::Spectrum;
 use moodtap_core::dsp::window;
 use moodtap_core::features::egemaps::spectral_llds::{SpectralFrame, SpectralLlds};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn process_does_not_allocate() {
@@ -35,11 +17,12 @@ fn process_does_not_allocate() {
         .chain([vec![0.0; 441], vec![f32::NAN; 441]])
         .collect();
     let mut out = SpectralFrame::default();
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    for f in &frames {
-        spectrum.process(f);
-        llds.process(f, spectrum.magnitudes(), &mut out);
-    }
-    llds.reset();
-    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst) - before, 0);
+    let (allocs, ()) = alloc_counter::allocations_during(|| {
+        for f in &frames {
+            spectrum.process(f);
+            llds.process(f, spectrum.magnitudes(), &mut out);
+        }
+        llds.reset();
+    });
+    assert_eq!(allocs, 0);
 }

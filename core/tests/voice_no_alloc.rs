@@ -2,8 +2,8 @@
 //! (realtime rule: `new` allocates, processing never does). A counting global
 //! allocator (this test binary only) checks it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/alloc_counter.rs"]
+mod alloc_counter;
 
 use moodtap_core::dsp::spectrum::Spectrum;
 use moodtap_core::dsp::window;
@@ -11,27 +11,6 @@ use moodtap_core::features::egemaps::config::Framing;
 use moodtap_core::features::egemaps::formants::{FormantTracker, Formants};
 use moodtap_core::features::egemaps::harmonics::{Harmonics, HarmonicsFrame};
 use moodtap_core::features::egemaps::jitter_shimmer::JitterShimmer;
-
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn per_frame_processing_does_not_allocate() {
@@ -46,18 +25,19 @@ fn per_frame_processing_does_not_allocate() {
     let mut js = JitterShimmer::new(sr, 0.5).unwrap();
     let mut f = Formants::default();
     let mut h = HarmonicsFrame::default();
-    let before = ALLOCS.load(Ordering::SeqCst);
     let mut pushed = 0;
-    for k in 0..(x.len() - fr.frame60) / fr.hop {
-        let start = k * fr.hop;
-        let frame = &x[start..start + fr.frame60];
-        spec25.process(&frame[..fr.frame25]);
-        spec60.process(frame);
-        tracker.process(spec25.bins(), &mut f);
-        harm.process(spec60.magnitudes(), 150.0, &f, &mut h);
-        js.push_samples(&x[pushed..start + fr.frame60]);
-        pushed = start + fr.frame60;
-        let _ = js.process_frame(k as u64, if k % 10 < 2 { 0.0 } else { 150.0 });
-    }
-    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0, "per-frame processing allocated");
+    let (allocs, ()) = alloc_counter::allocations_during(|| {
+        for k in 0..(x.len() - fr.frame60) / fr.hop {
+            let start = k * fr.hop;
+            let frame = &x[start..start + fr.frame60];
+            spec25.process(&frame[..fr.frame25]);
+            spec60.process(frame);
+            tracker.process(spec25.bins(), &mut f);
+            harm.process(spec60.magnitudes(), 150.0, &f, &mut h);
+            js.push_samples(&x[pushed..start + fr.frame60]);
+            pushed = start + fr.frame60;
+            let _ = js.process_frame(k as u64, if k % 10 < 2 { 0.0 } else { 150.0 });
+        }
+    });
+    assert_eq!(allocs, 0, "per-frame processing allocated");
 }

@@ -124,13 +124,21 @@ impl Decoder {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        Self::from_stream(path.display().to_string(), MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default()), hint)
+        Self::from_stream(
+            path.display().to_string(),
+            MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default()),
+            hint,
+        )
     }
 
     /// Decodes in-memory bytes (e.g. an embedded test file).
     pub fn from_bytes(what: &str, bytes: Vec<u8>) -> Result<Self, AudioError> {
         let cursor = std::io::Cursor::new(bytes);
-        Self::from_stream(what.to_string(), MediaSourceStream::new(Box::new(cursor), MediaSourceStreamOptions::default()), Hint::new())
+        Self::from_stream(
+            what.to_string(),
+            MediaSourceStream::new(Box::new(cursor), MediaSourceStreamOptions::default()),
+            Hint::new(),
+        )
     }
 
     fn from_stream(what: String, mss: MediaSourceStream<'static>, hint: Hint) -> Result<Self, AudioError> {
@@ -141,12 +149,9 @@ impl Decoder {
             .default_track(TrackType::Audio)
             .ok_or_else(|| AudioError::NoAudioTrack { what: what.clone(), detail: "no audio track".into() })?;
         let track_id = track.id;
-        let params = track
-            .codec_params
-            .as_ref()
-            .and_then(|p| p.audio())
-            .cloned()
-            .ok_or_else(|| AudioError::NoAudioTrack { what: what.clone(), detail: "unknown codec parameters".into() })?;
+        let params = track.codec_params.as_ref().and_then(|p| p.audio()).cloned().ok_or_else(|| {
+            AudioError::NoAudioTrack { what: what.clone(), detail: "unknown codec parameters".into() }
+        })?;
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| AudioError::NoAudioTrack { what: what.clone(), detail: e.to_string() })?;

@@ -42,7 +42,10 @@ pub struct FrontEnd {
 
 impl std::fmt::Debug for FrontEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FrontEnd").field("sample_rate_hz", &self.sample_rate_hz).field("framing", &self.framing).finish()
+        f.debug_struct("FrontEnd")
+            .field("sample_rate_hz", &self.sample_rate_hz)
+            .field("framing", &self.framing)
+            .finish()
     }
 }
 

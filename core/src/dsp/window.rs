@@ -7,9 +7,7 @@ pub fn hamming(n: usize) -> Vec<f32> {
         return vec![1.0; n];
     }
     let nm1 = (n - 1) as f64;
-    (0..n)
-        .map(|i| (0.54 - 0.46 * (2.0 * std::f64::consts::PI * i as f64 / nm1).cos()) as f32)
-        .collect()
+    (0..n).map(|i| (0.54 - 0.46 * (2.0 * std::f64::consts::PI * i as f64 / nm1).cos()) as f32).collect()
 }
 
 /// Gaussian window of `n` points with standard deviation `sigma` relative to

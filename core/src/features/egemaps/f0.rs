@@ -148,7 +148,13 @@ impl F0Tracker {
     fn gate(&self, p: SmoothedPitch) -> F0Frame {
         let e = self.energy[(p.index % self.energy.len() as u64) as usize];
         if e > VOLUME_GATE_RMS {
-            F0Frame { index: p.index, f0_hz: p.f0_hz, f0_semitones: p.f0_semitones, voicing: p.voicing, flushed: p.flushed }
+            F0Frame {
+                index: p.index,
+                f0_hz: p.f0_hz,
+                f0_semitones: p.f0_semitones,
+                voicing: p.voicing,
+                flushed: p.flushed,
+            }
         } else {
             F0Frame { index: p.index, flushed: p.flushed, ..F0Frame::default() }
         }
