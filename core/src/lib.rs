@@ -13,6 +13,7 @@
 pub mod audio;
 pub mod dsp;
 pub mod features;
+pub mod model;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;
