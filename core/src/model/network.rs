@@ -10,38 +10,96 @@
 //!   ─mean over time─► [B, 32] ─linear─► [B, 2] ─sigmoid─► (valence, arousal)
 //! ```
 
-use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d, Relu};
-use burn::tensor::activation::{sigmoid, softmax};
+use burn::module::{Module, Param};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig};
+use burn::prelude::s;
+use burn::tensor::activation::{relu, sigmoid, softmax};
+use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor};
 
 use super::bilstm::FusedBiLstm;
 use super::config::{Architecture, ModelConfig};
 
-/// One convolution block: Conv2d 3×3 (padding 1) → BatchNorm → ReLU → MaxPool 2×2.
+/// 3×3 convolution, stride 1, zero padding 1, computed as im2col + one matrix product.
+///
+/// Same function and parameter layout as `nn::conv::Conv2d` (`weight [c_out, c_in, 3, 3]`,
+/// `bias [c_out]`, Kaiming-uniform init with gain 1/√3 as PyTorch), but its backward pass is
+/// a matrix product too. burn 0.22 computes a conv's weight gradient as a convolution whose
+/// *kernel* is the whole output gradient (99 × 94 here) over a 3 × 3 output; on flex that
+/// one op took a third of a training step.
+#[derive(Module, Debug)]
+pub struct Conv3x3 {
+    /// `[c_out, c_in, 3, 3]`.
+    pub weight: Param<Tensor<4>>,
+    /// `[c_out]`.
+    pub bias: Param<Tensor<1>>,
+}
+
+impl Conv3x3 {
+    fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
+        let init = Initializer::KaimingUniform {
+            gain: 1.0 / 3f64.sqrt(),
+            fan_out_only: false,
+        };
+        let (fan_in, fan_out) = (channels_in * 9, channels_out * 9);
+        Self {
+            weight: init.init_with([channels_out, channels_in, 3, 3], Some(fan_in), Some(fan_out), device),
+            bias: init.init_with([channels_out], Some(fan_in), Some(fan_out), device),
+        }
+    }
+
+    /// `[batch, c_in, T, N]` → `[batch, c_out, T, N]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [batch, c_in, t, n] = x.dims();
+        let [c_out, ..] = self.weight.dims();
+        let padded = x.pad([(1, 1), (1, 1)], PadMode::Constant(0.0)); // [batch, c_in, T+2, N+2]
+        let mut taps = Vec::with_capacity(9);
+        for ky in 0..3 {
+            for kx in 0..3 {
+                taps.push(padded.clone().slice(s![.., .., ky..ky + t, kx..kx + n])); // [batch, c_in, T, N]
+            }
+        }
+        // Column index c·9 + ky·3 + kx, matching the weight's [c_out, c_in, 3, 3] layout.
+        let columns = Tensor::stack::<5>(taps, 2).reshape([batch, c_in * 9, t * n]); // [batch, 9·c_in, T·N]
+        let weight = self.weight.val().reshape([1, c_out, c_in * 9]); // [1, c_out, 9·c_in]
+        let out = weight.matmul(columns) // [batch, c_out, T·N]
+            + self.bias.val().reshape([1, c_out, 1]);
+        out.reshape([batch, c_out, t, n]) // [batch, c_out, T, N]
+    }
+}
+
+/// 2×2 max pool, stride 2, floor (odd last row/column dropped), as two element-wise
+/// maxima of strided halves. burn-flex's `max_pool2d` (with indices) and the `max_dim`
+/// alternative both back-propagate through a scatter, which cost a fifth of a training step
+/// at our sizes; `max_pair` back-propagates through an element-wise mask.
+pub fn max_pool_2x2(x: Tensor<4>) -> Tensor<4> {
+    let [batch, c, t, n] = x.dims();
+    let (t2, n2) = (t / 2, n / 2);
+    let x = if t % 2 == 1 || n % 2 == 1 {
+        x.slice(s![.., .., 0..2 * t2, 0..2 * n2]) // [batch, c, 2·T/2, 2·N/2]
+    } else {
+        x
+    };
+    let x = x.reshape([batch, c, t2, 2, n2, 2]); // [batch, c, T/2, 2, N/2, 2]
+    let rows = x.clone().narrow(3, 0, 1).max_pair(x.narrow(3, 1, 1)); // [batch, c, T/2, 1, N/2, 2]
+    let cols = rows.clone().narrow(5, 0, 1).max_pair(rows.narrow(5, 1, 1)); // [batch, c, T/2, 1, N/2, 1]
+    cols.reshape([batch, c, t2, n2]) // [batch, c, T/2, N/2]
+}
+
+/// One convolution block: Conv 3×3 (padding 1) → BatchNorm → ReLU → MaxPool 2×2.
 #[derive(Module, Debug)]
 pub struct ConvBlock {
     /// 3×3 convolution, stride 1, padding 1, with bias.
-    pub conv: Conv2d,
+    pub conv: Conv3x3,
     /// Batch normalisation over channels (ε = 1e-5, momentum 0.1, as PyTorch).
     pub norm: BatchNorm,
-    /// Rectifier.
-    pub activation: Relu,
-    /// 2×2 max pool, stride 2, floor (99 → 49).
-    pub pool: MaxPool2d,
 }
 
 impl ConvBlock {
     fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
         Self {
-            conv: Conv2dConfig::new([channels_in, channels_out], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device),
+            conv: Conv3x3::new(channels_in, channels_out, device),
             norm: BatchNormConfig::new(channels_out).init(device),
-            activation: Relu::new(),
-            pool: MaxPool2dConfig::new([2, 2]).init(),
         }
     }
 
@@ -49,8 +107,8 @@ impl ConvBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [batch, c_out, T, N]
         let x = self.norm.forward(x); // [batch, c_out, T, N]
-        let x = self.activation.forward(x); // [batch, c_out, T, N]
-        self.pool.forward(x) // [batch, c_out, T/2, N/2]
+        let x = relu(x); // [batch, c_out, T, N]
+        max_pool_2x2(x) // [batch, c_out, T/2, N/2]
     }
 }
 
@@ -244,6 +302,35 @@ mod tests {
             assert_eq!(s.block2, Some(b2));
             assert_eq!(s.lstm_in, lstm_in);
         }
+    }
+
+    /// `Conv3x3` and `max_pool_2x2` compute what burn's `Conv2d` (3×3, padding 1) and
+    /// `MaxPool2d` (2×2) compute, odd sizes included. Tolerance 1e-5: f32 sums of 36 products
+    /// of O(1) values in a different order.
+    #[test]
+    fn conv_and_pool_match_burn_modules() {
+        use burn::nn::conv::Conv2dConfig;
+        use burn::nn::pool::MaxPool2dConfig;
+        use burn::nn::PaddingConfig2d;
+        use burn::tensor::Distribution;
+        let device = Device::flex();
+        device.seed(5);
+        let ours = Conv3x3::new(4, 3, &device);
+        let mut reference = Conv2dConfig::new([4, 3], [3, 3])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .init(&device);
+        reference.weight = Param::from_tensor(ours.weight.val());
+        reference.bias = Some(Param::from_tensor(ours.bias.val()));
+        let x = Tensor::<4>::random([2, 4, 11, 9], Distribution::Uniform(-1.0, 1.0), &device);
+        let a = ours.forward(x.clone());
+        let b = reference.forward(x);
+        let diff = (a.clone() - b).abs().max().into_scalar::<f32>();
+        assert!(diff < 1e-5, "conv differs by {diff}");
+
+        let pool = MaxPool2dConfig::new([2, 2]).init();
+        let diff = (max_pool_2x2(a.clone()) - pool.forward(a.clone())).abs().max().into_scalar::<f32>();
+        assert_eq!(max_pool_2x2(a).dims(), [2, 3, 5, 4]);
+        assert_eq!(diff, 0.0, "pool differs by {diff}");
     }
 
     #[test]
