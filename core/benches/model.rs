@@ -37,14 +37,19 @@ fn inference_devices() -> Vec<(&'static str, Device)> {
 
 fn inference(c: &mut Criterion) {
     let mut group = c.benchmark_group("infer");
-    group.sample_size(30).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(3));
     for t in T_STEPS {
         let config = ModelConfig::cbsa(t, N_FEATURES);
         let input = random_input(t * N_FEATURES, t as u64);
         for (name, device) in inference_devices() {
             device.seed(66);
             let network = config.init(&device);
-            let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 1, t, N_FEATURES]), &device);
+            let x = Tensor::<4>::from_data(
+                TensorData::new(input.clone(), [1, 1, t, N_FEATURES]),
+                &device,
+            );
             group.bench_function(BenchmarkId::new(name, format!("T{t}")), |b| {
                 b.iter(|| {
                     network
@@ -54,7 +59,8 @@ fn inference(c: &mut Criterion) {
                 })
             });
             if name == "flex" {
-                let mut fast = FastNetwork::new(&config, &network).unwrap_or_else(|e| panic!("{e}"));
+                let mut fast =
+                    FastNetwork::new(&config, &network).unwrap_or_else(|e| panic!("{e}"));
                 group.bench_function(BenchmarkId::new("fast", format!("T{t}")), |b| {
                     b.iter(|| fast.forward(black_box(&input)))
                 });
@@ -66,11 +72,16 @@ fn inference(c: &mut Criterion) {
 
 fn training_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_step");
-    group.sample_size(20).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
     let batch = 4;
     for t in T_STEPS {
         let input = random_input(batch * t * N_FEATURES, 1000 + t as u64);
-        let targets = random_input(batch * 2, 7).iter().map(|v| (v + 2.0) / 4.0).collect::<Vec<_>>();
+        let targets = random_input(batch * 2, 7)
+            .iter()
+            .map(|v| (v + 2.0) / 4.0)
+            .collect::<Vec<_>>();
         for (name, device) in inference_devices() {
             let config = TrainingConfig::new(ModelConfig::cbsa(t, N_FEATURES), AdamConfig::new());
             let mut trainer = Trainer::new(config, device);

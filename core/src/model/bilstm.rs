@@ -65,8 +65,8 @@ impl FusedBiLstm {
             .add(self.bias.val().unsqueeze_dim::<2>(0)); // [batch·T, 8H]
         let proj = proj.reshape([batch, steps, 8 * h]); // [batch, T, 8H]
         let forward_proj = proj.clone().narrow(2, 0, 4 * h); // [batch, T, 4H]
-        // The reverse direction reads the sequence backwards: flip once so that step s of
-        // both directions sits at the same index.
+                                                             // The reverse direction reads the sequence backwards: flip once so that step s of
+                                                             // both directions sits at the same index.
         let reverse_proj = proj.narrow(2, 4 * h, 4 * h).flip([1]); // [batch, T, 4H]
         let proj = Tensor::stack::<4>(vec![forward_proj, reverse_proj], 0) // [2, batch, T, 4H]
             .permute([2, 0, 1, 3]); // [T, 2, batch, 4H]
@@ -91,10 +91,7 @@ impl FusedBiLstm {
 
         let out = Tensor::stack::<4>(outputs, 2); // [2, batch, T, H]
         let forward_out = out.clone().narrow(0, 0, 1).reshape([batch, steps, h]); // [batch, T, H]
-        let reverse_out = out
-            .narrow(0, 1, 1)
-            .reshape([batch, steps, h])
-            .flip([1]); // [batch, T, H], back in input order
+        let reverse_out = out.narrow(0, 1, 1).reshape([batch, steps, h]).flip([1]); // [batch, T, H], back in input order
         Tensor::cat(vec![forward_out, reverse_out], 2) // [batch, T, 2H]
     }
 }

@@ -244,6 +244,9 @@ mod tests {
             .with_lstm_hidden(0)
             .validate()
             .is_err());
-        assert!(ModelConfig::cbsa(99, 94).with_n_outputs(1).validate().is_err());
+        assert!(ModelConfig::cbsa(99, 94)
+            .with_n_outputs(1)
+            .validate()
+            .is_err());
     }
 }

@@ -125,7 +125,9 @@ impl FastConv {
     fn from_block(block: &ConvBlock) -> Result<Self, ModelFileError> {
         let [c_out, c_in, kh, kw] = block.conv.weight.val().dims();
         if [kh, kw] != [3, 3] {
-            return Err(ModelFileError::Record(format!("conv kernel {kh}×{kw}, expected 3×3")));
+            return Err(ModelFileError::Record(format!(
+                "conv kernel {kh}×{kw}, expected 3×3"
+            )));
         }
         let mut weight = read(block.conv.weight.val(), "conv.weight")?;
         let mut bias = read(block.conv.bias.val(), "conv.bias")?;
@@ -143,7 +145,9 @@ impl FastConv {
             check_len(v, c_out, name)?;
         }
         if var.iter().any(|v| *v < 0.0) {
-            return Err(ModelFileError::Record("norm.running_var: negative variance".into()));
+            return Err(ModelFileError::Record(
+                "norm.running_var: negative variance".into(),
+            ));
         }
         // BatchNorm (inference): y = (x − μ) / √(σ² + ε) · γ + β, folded into the conv:
         // w' = w·s, b' = (b − μ)·s + β with s = γ / √(σ² + ε). Computed in f64.
@@ -153,11 +157,13 @@ impl FastConv {
             for w in &mut weight[co * c_in * 9..(co + 1) * c_in * 9] {
                 *w = (f64::from(*w) * scale) as f32;
             }
-            bias[co] = ((f64::from(bias[co]) - f64::from(mean[co])) * scale
-                + f64::from(beta[co])) as f32;
+            bias[co] =
+                ((f64::from(bias[co]) - f64::from(mean[co])) * scale + f64::from(beta[co])) as f32;
         }
         if weight.iter().chain(&bias).any(|v| !v.is_finite()) {
-            return Err(ModelFileError::NonFiniteWeight("conv (after BatchNorm folding)"));
+            return Err(ModelFileError::NonFiniteWeight(
+                "conv (after BatchNorm folding)",
+            ));
         }
         Ok(Self {
             c_in,
@@ -228,7 +234,10 @@ impl FastConv {
                 let r0 = &c[2 * i * n..(2 * i + 1) * n];
                 let r1 = &c[(2 * i + 1) * n..(2 * i + 2) * n];
                 for j in 0..n2 {
-                    let m = r0[2 * j].max(r0[2 * j + 1]).max(r1[2 * j]).max(r1[2 * j + 1]);
+                    let m = r0[2 * j]
+                        .max(r0[2 * j + 1])
+                        .max(r1[2 * j])
+                        .max(r1[2 * j + 1]);
                     o[i * n2 + j] = m.max(0.0);
                 }
             }
@@ -366,7 +375,9 @@ impl FastNetwork {
         if let Some([c1, c2]) = &conv {
             let c = config.conv_channels;
             if (c1.c_in, c1.c_out, c2.c_in, c2.c_out) != (1, c, c, c) {
-                return Err(ModelFileError::Record("conv channel counts differ from config".into()));
+                return Err(ModelFileError::Record(
+                    "conv channel counts differ from config".into(),
+                ));
             }
             check_len(&c1.weight, c * 9, "cnn.0.conv.weight")?;
             check_len(&c2.weight, c * c * 9, "cnn.1.conv.weight")?;
@@ -391,14 +402,18 @@ impl FastNetwork {
         if let Some(a) = &attention {
             for l in [&a.query, &a.key, &a.value] {
                 if (l.d_in, l.d_out) != (d, d) {
-                    return Err(ModelFileError::Record("attention width differs from config".into()));
+                    return Err(ModelFileError::Record(
+                        "attention width differs from config".into(),
+                    ));
                 }
                 check_len(&l.weight, d * d, "attention weight")?;
             }
         }
         let head = FastLinear::from_linear(&network.head, "head")?;
         if (head.d_in, head.d_out) != (d, config.n_outputs) {
-            return Err(ModelFileError::Record("head size differs from config".into()));
+            return Err(ModelFileError::Record(
+                "head size differs from config".into(),
+            ));
         }
         check_len(&head.weight, d * config.n_outputs, "head.weight")?;
 
@@ -407,7 +422,10 @@ impl FastNetwork {
         let has_attention = attention.is_some();
         let sized = |cond: bool, len: usize| if cond { vec![0.0; len] } else { Vec::new() };
         let scratch = Scratch {
-            padded: sized(has_cnn, ((t + 2) * (n + 2)).max(c * (t / 2 + 2) * (n / 2 + 2))),
+            padded: sized(
+                has_cnn,
+                ((t + 2) * (n + 2)).max(c * (t / 2 + 2) * (n / 2 + 2)),
+            ),
             conv: sized(has_cnn, c * t * n),
             block1: sized(has_cnn, c * (t / 2) * (n / 2)),
             block2: sized(has_cnn, c * (t / 4) * (n / 4)),
@@ -492,7 +510,7 @@ impl FastNetwork {
                 a.query.forward(&s.lstm_out, steps, &mut s.q); // [T', d]
                 a.key.forward(&s.lstm_out, steps, &mut s.k); // [T', d]
                 a.value.forward(&s.lstm_out, steps, &mut s.v); // [T', d]
-                // mean_t(softmax(QKᵀ/√d) V) = (column means of the softmax matrix) · V.
+                                                               // mean_t(softmax(QKᵀ/√d) V) = (column means of the softmax matrix) · V.
                 let scale = 1.0 / (d as f32).sqrt();
                 s.col_mean.fill(0.0);
                 for i in 0..steps {
@@ -562,9 +580,11 @@ mod tests {
         if let Some(blocks) = &net.cnn {
             for b in blocks {
                 let c = config.conv_channels;
-                b.norm
-                    .running_var
-                    .update(Tensor::<1>::random([c], Distribution::Uniform(0.5, 1.5), device));
+                b.norm.running_var.update(Tensor::<1>::random(
+                    [c],
+                    Distribution::Uniform(0.5, 1.5),
+                    device,
+                ));
             }
         }
         // `valid` folds pending running-state updates into the value burn's inference reads.
@@ -586,8 +606,9 @@ mod tests {
                 let net = random_network(&config, &device);
                 let mut fast = FastNetwork::new(&config, &net).unwrap();
                 let batch = 2;
-                let input: Vec<f32> =
-                    (0..batch * t * 94).map(|_| rng.random_range(-2.0..2.0)).collect();
+                let input: Vec<f32> = (0..batch * t * 94)
+                    .map(|_| rng.random_range(-2.0..2.0))
+                    .collect();
                 let x = Tensor::<4>::from_data(
                     burn::tensor::TensorData::new(input.clone(), [batch, 1, t, 94]),
                     &device,
@@ -605,7 +626,10 @@ mod tests {
                     }
                 }
                 // The outputs actually vary with the input (not a constant network).
-                assert!((expected[0] - expected[2]).abs() > 1e-6 || (expected[1] - expected[3]).abs() > 1e-6);
+                assert!(
+                    (expected[0] - expected[2]).abs() > 1e-6
+                        || (expected[1] - expected[3]).abs() > 1e-6
+                );
             }
         }
     }

@@ -112,7 +112,9 @@ pub enum ModelFileError {
         extra: usize,
     },
     /// The CRC-32 does not match the content.
-    #[error("checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): file corrupted")]
+    #[error(
+        "checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): file corrupted"
+    )]
     Checksum {
         /// CRC in the file.
         stored: u32,
@@ -525,7 +527,10 @@ impl ModelFile {
 
     /// Serialises `network` with `metadata` into the file layout (module docs). Validates
     /// the metadata and that the network has the architecture it names.
-    pub fn to_bytes(metadata: &ModelMetadata, network: &Network) -> Result<Vec<u8>, ModelFileError> {
+    pub fn to_bytes(
+        metadata: &ModelMetadata,
+        network: &Network,
+    ) -> Result<Vec<u8>, ModelFileError> {
         metadata.validate()?;
         if network.architecture() != metadata.model.architecture {
             return Err(ModelFileError::Record(format!(
@@ -609,7 +614,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
             let mut c = i as u32;
             let mut k = 0;
             while k < 8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
                 k += 1;
             }
             table[i] = c;

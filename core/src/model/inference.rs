@@ -139,8 +139,15 @@ impl LoadedModel {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let (t, n) = (self.metadata.model.t_steps, self.metadata.model.n_features);
-        let x = Tensor::<4>::from_data(TensorData::new(self.input.clone(), [1, 1, t, n]), &self.device);
-        let out = self.network.forward(x).try_into_vec_as::<f32>().unwrap_or_default();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(self.input.clone(), [1, 1, t, n]),
+            &self.device,
+        );
+        let out = self
+            .network
+            .forward(x)
+            .try_into_vec_as::<f32>()
+            .unwrap_or_default();
         match out.as_slice() {
             [v, a] => Ok(finite_estimate(*v, *a)),
             _ => Ok(finite_estimate(f32::NAN, f32::NAN)),
@@ -171,7 +178,13 @@ fn sanitize(src: &[f32], dst: &mut [f32]) {
 
 /// Sigmoid outputs are in (0, 1) unless a weight overflowed; fall back to the midpoint.
 fn finite_estimate(valence: f32, arousal: f32) -> Estimate {
-    let fix = |v: f32| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.5 };
+    let fix = |v: f32| {
+        if v.is_finite() {
+            v.clamp(0.0, 1.0)
+        } else {
+            0.5
+        }
+    };
     Estimate {
         valence: fix(valence),
         arousal: fix(arousal),

@@ -43,7 +43,12 @@ impl Conv3x3 {
         };
         let (fan_in, fan_out) = (channels_in * 9, channels_out * 9);
         Self {
-            weight: init.init_with([channels_out, channels_in, 3, 3], Some(fan_in), Some(fan_out), device),
+            weight: init.init_with(
+                [channels_out, channels_in, 3, 3],
+                Some(fan_in),
+                Some(fan_out),
+                device,
+            ),
             bias: init.init_with([channels_out], Some(fan_in), Some(fan_out), device),
         }
     }
@@ -56,7 +61,8 @@ impl Conv3x3 {
         let mut taps = Vec::with_capacity(9);
         for ky in 0..3 {
             for kx in 0..3 {
-                taps.push(padded.clone().slice(s![.., .., ky..ky + t, kx..kx + n])); // [batch, c_in, T, N]
+                taps.push(padded.clone().slice(s![.., .., ky..ky + t, kx..kx + n]));
+                // [batch, c_in, T, N]
             }
         }
         // Column index c·9 + ky·3 + kx, matching the weight's [c_out, c_in, 3, 3] layout.
@@ -328,7 +334,10 @@ mod tests {
         assert!(diff < 1e-5, "conv differs by {diff}");
 
         let pool = MaxPool2dConfig::new([2, 2]).init();
-        let diff = (max_pool_2x2(a.clone()) - pool.forward(a.clone())).abs().max().into_scalar::<f32>();
+        let diff = (max_pool_2x2(a.clone()) - pool.forward(a.clone()))
+            .abs()
+            .max()
+            .into_scalar::<f32>();
         assert_eq!(max_pool_2x2(a).dims(), [2, 3, 5, 4]);
         assert_eq!(diff, 0.0, "pool differs by {diff}");
     }

@@ -6,9 +6,13 @@
 //! autodiff, and the paper's metrics (eq. 25–26).
 //!
 //! Backend: [`default_training_device`] is `Device::flex().autodiff()`. Measured with
-//! `core/benches/model.rs` on this project's 2-core CI-class machine (see the bench
-//! report): one CBSA step at T = 99, batch 4 is faster on flex than on ndarray, so flex is
-//! the default; ndarray remains selectable by passing another device.
+//! `scripts/bench_model.sh` (criterion, single thread, 2-core shared machine): one CBSA step
+//! at batch 4 takes 9.5 / 19.2 / 27.6 ms on flex against 12.2 / 29.2 / 39.4 ms on ndarray
+//! for T = 99 / 199 / 299, so flex is the default; ndarray (deprecated in burn 0.22, behind
+//! moodtap-core's `ndarray` feature) stays selectable by passing its device. PyTorch 2.15
+//! (one thread) took 3.4 / 5.9 / 8.6 ms in the same run: burn is ≈ 3× slower per step,
+//! mostly per-op overhead and full-size temporaries in the CNN backward (slice/mask copies,
+//! page faults from large short-lived buffers).
 
 use burn::config::Config;
 use burn::module::Module;
@@ -56,8 +60,8 @@ pub enum TrainingError {
     },
 }
 
-/// The device training runs on by default: flex with autodiff (faster than ndarray here,
-/// see the module docs).
+/// The device training runs on by default: flex with autodiff (≈ 1.3–1.5× faster than
+/// ndarray per step here, see the module docs).
 pub fn default_training_device() -> Device {
     Device::flex().autodiff()
 }
@@ -121,7 +125,10 @@ impl Trainer {
                 expected_targets: batch * 2,
             });
         }
-        let x = Tensor::from_data(TensorData::new(inputs.to_vec(), [batch, 1, t, n]), &self.device);
+        let x = Tensor::from_data(
+            TensorData::new(inputs.to_vec(), [batch, 1, t, n]),
+            &self.device,
+        );
         let y = Tensor::from_data(TensorData::new(targets.to_vec(), [batch, 2]), &self.device);
         Ok((x, y))
     }
@@ -166,7 +173,10 @@ impl Trainer {
         let (x, _) = self.batch_tensors(inputs, &vec![0.0; batch * 2], batch)?;
         let network = self.inference_network();
         let x = x.inner();
-        Ok(network.forward(x).try_into_vec_as::<f32>().unwrap_or_default())
+        Ok(network
+            .forward(x)
+            .try_into_vec_as::<f32>()
+            .unwrap_or_default())
     }
 }
 
@@ -184,7 +194,11 @@ pub fn dimension_metrics(predicted: &[f32], target: &[f32]) -> DimensionMetrics 
     }
     DimensionMetrics {
         rmse: (ss_res / n as f64).sqrt(),
-        r2: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 },
+        r2: if ss_tot > 0.0 {
+            1.0 - ss_res / ss_tot
+        } else {
+            0.0
+        },
     }
 }
 
@@ -209,7 +223,9 @@ mod tests {
             let config = TrainingConfig::new(ModelConfig::new(arch, 16, 12), AdamConfig::new())
                 .with_learning_rate(1e-2);
             let mut trainer = Trainer::new(config, Device::flex());
-            let inputs: Vec<f32> = (0..4 * 16 * 12).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+            let inputs: Vec<f32> = (0..4 * 16 * 12)
+                .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+                .collect();
             let targets = [0.1, 0.9, 0.8, 0.2, 0.5, 0.5, 0.3, 0.7];
             let (x, y) = trainer.batch_tensors(&inputs, &targets, 4).unwrap();
             let first = trainer.step(x.clone(), y.clone());
