@@ -19,6 +19,7 @@ pub mod features;
 #[cfg(feature = "selection")]
 pub mod selection;
 pub mod steps;
+pub mod model;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;

@@ -1,0 +1,634 @@
+//! The moodtap model file (DESIGN.md §5): one self-describing, validated file.
+//!
+//! # Layout (all integers little-endian)
+//!
+//! | offset        | size | content                                                     |
+//! |---------------|------|-------------------------------------------------------------|
+//! | 0             | 8    | magic `b"MOODTAP\x1a"`                                       |
+//! | 8             | 4    | format version `u32` (= [`FORMAT_VERSION`])                  |
+//! | 12            | 4    | metadata length `M` (`u32`, ≤ [`MAX_METADATA_LEN`])          |
+//! | 16            | M    | metadata: UTF-8 JSON of [`ModelMetadata`]                    |
+//! | 16 + M        | 8    | record length `R` (`u64`, ≤ [`MAX_RECORD_LEN`])              |
+//! | 24 + M        | R    | burn record: burnpack bytes of `Network::into_record()`      |
+//! | 24 + M + R    | 4    | CRC-32 (IEEE) of every preceding byte                        |
+//!
+//! The file is untrusted input (a user picks it in the plugin). Loading never panics and
+//! never allocates more than the buffer it was given plus the network the validated config
+//! describes: every length is checked against the remaining bytes before anything is read,
+//! the metadata is capped at 4 MiB, the config sizes are range-checked before the network is
+//! built, and the burn record is applied with `try_load_record` inside `catch_unwind`.
+//! The checksum catches accidental corruption (truncated download, bit rot); it is not a
+//! signature, so everything behind it is validated as if it were hostile.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use super::config::{ConfigError, ModelConfig};
+use super::network::Network;
+
+/// First 8 bytes of every model file. `\x1a` (DOS EOF) stops text tools from printing on.
+pub const MAGIC: [u8; 8] = *b"MOODTAP\x1a";
+/// The only format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// Version of the feature definitions (eGeMAPS v02 + MIR set, step summary) a model was
+/// trained on. Bump when any feature's definition changes so that old models are refused
+/// instead of silently fed different numbers.
+pub const FEATURE_SCHEMA_VERSION: u32 = 1;
+/// Upper bound on the JSON metadata (ordered names and two stats vectors for a few thousand
+/// features fit in well under 1 MiB).
+pub const MAX_METADATA_LEN: usize = 4 << 20;
+/// Upper bound on the burn record; the paper's CBSA is ~45 kB, the largest config
+/// [`ModelConfig::validate`] admits stays below this.
+pub const MAX_RECORD_LEN: usize = 256 << 20;
+/// Upper bound on a whole file read from disk.
+pub const MAX_FILE_LEN: usize = 16 + MAX_METADATA_LEN + 8 + MAX_RECORD_LEN + 4;
+/// Longest accepted context in seconds (one hour).
+pub const MAX_CONTEXT_S: f64 = 3600.0;
+
+const HEADER_LEN: usize = 16;
+
+/// Why a model file was refused. Each variant names the field that did not fit.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// The file could not be read.
+    #[error("cannot read model file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file is larger than [`MAX_FILE_LEN`].
+    #[error("model file is {len} bytes, more than the {max} allowed")]
+    FileTooLarge {
+        /// Actual length.
+        len: u64,
+        /// Limit.
+        max: usize,
+    },
+    /// The first 8 bytes are not [`MAGIC`].
+    #[error("not a moodtap model file (bad magic bytes)")]
+    BadMagic,
+    /// The format version is not [`FORMAT_VERSION`].
+    #[error("model format version {found} is not supported (this build reads {supported})")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The buffer ends before a section it announces.
+    #[error("model file truncated: {what} needs {needed} bytes, {available} left")]
+    Truncated {
+        /// Section being read.
+        what: &'static str,
+        /// Bytes the section needs.
+        needed: u64,
+        /// Bytes left in the buffer.
+        available: usize,
+    },
+    /// The metadata length field exceeds [`MAX_METADATA_LEN`].
+    #[error("metadata length {len} exceeds the {max}-byte limit")]
+    MetadataTooLarge {
+        /// Declared length.
+        len: u64,
+        /// Limit.
+        max: usize,
+    },
+    /// The record length field exceeds [`MAX_RECORD_LEN`].
+    #[error("record length {len} exceeds the {max}-byte limit")]
+    RecordTooLarge {
+        /// Declared length.
+        len: u64,
+        /// Limit.
+        max: usize,
+    },
+    /// Bytes follow the checksum.
+    #[error("{extra} unexpected bytes after the end of the model")]
+    TrailingBytes {
+        /// How many.
+        extra: usize,
+    },
+    /// The CRC-32 does not match the content.
+    #[error(
+        "checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): file corrupted"
+    )]
+    Checksum {
+        /// CRC in the file.
+        stored: u32,
+        /// CRC of the content.
+        computed: u32,
+    },
+    /// The metadata is not valid JSON for [`ModelMetadata`].
+    #[error("metadata JSON invalid: {0}")]
+    MetadataJson(String),
+    /// The features were computed with other definitions.
+    #[error("feature schema version {found} is not supported (this build computes {supported})")]
+    FeatureSchema {
+        /// Version in the file.
+        found: u32,
+        /// Version this build computes.
+        supported: u32,
+    },
+    /// Architecture/sizes out of range.
+    #[error("model config: {0}")]
+    Config(#[from] ConfigError),
+    /// `feature_names.len()` differs from the network's input width.
+    #[error("{names} feature names but the network expects n_features = {n_features}")]
+    FeatureCount {
+        /// Number of names.
+        names: usize,
+        /// Network input width.
+        n_features: usize,
+    },
+    /// A normalisation vector has the wrong length.
+    #[error("normalisation {which} has {len} values, expected {expected} (one per feature)")]
+    NormLength {
+        /// `"mean"` or `"std"`.
+        which: &'static str,
+        /// Its length.
+        len: usize,
+        /// Number of features.
+        expected: usize,
+    },
+    /// A normalisation value is NaN or infinite.
+    #[error("normalisation {which}[{index}] ({feature}) is not finite")]
+    NonFiniteNorm {
+        /// `"mean"` or `"std"`.
+        which: &'static str,
+        /// Feature index.
+        index: usize,
+        /// Feature name.
+        feature: String,
+    },
+    /// A standard deviation is zero or negative.
+    #[error("normalisation std[{index}] ({feature}) = {value} must be > 0")]
+    NonPositiveStd {
+        /// Feature index.
+        index: usize,
+        /// Feature name.
+        feature: String,
+        /// The value.
+        value: f32,
+    },
+    /// A feature name is empty or repeated.
+    #[error("feature name {index} ({name:?}) is empty or repeated")]
+    BadFeatureName {
+        /// Feature index.
+        index: usize,
+        /// The name.
+        name: String,
+    },
+    /// A selected MIR feature is not among the feature names.
+    #[error("selected MIR feature {0:?} is not among the model's feature names")]
+    UnknownMirFeature(String),
+    /// The metadata's `t_steps` differs from the model config's.
+    #[error("t_steps = {metadata} but the model config has t_steps = {config}")]
+    TStepsMismatch {
+        /// Metadata value.
+        metadata: usize,
+        /// Config value.
+        config: usize,
+    },
+    /// A time-base value is not finite, not positive or out of range.
+    #[error("{field} = {value} s is not a valid duration")]
+    Timing {
+        /// Field name.
+        field: &'static str,
+        /// The value.
+        value: f64,
+    },
+    /// `hop_s` is not `context_s / t_steps` (DESIGN.md §2).
+    #[error("hop_s = {hop_s} but context_s / t_steps = {expected}")]
+    HopMismatch {
+        /// Stored hop.
+        hop_s: f64,
+        /// `context_s / t_steps`.
+        expected: f64,
+    },
+    /// The features were computed at another sample rate.
+    #[error("analysis rate {found} Hz is not supported (features are computed at {supported} Hz)")]
+    AnalysisRate {
+        /// Rate in the file.
+        found: u32,
+        /// Our analysis rate.
+        supported: u32,
+    },
+    /// A training metric is not finite or impossible (RMSE < 0, R² > 1).
+    #[error("training metric {field} = {value} is invalid")]
+    Metric {
+        /// Field name.
+        field: &'static str,
+        /// The value.
+        value: f64,
+    },
+    /// The burn record could not be decoded or does not fit the config (missing tensor,
+    /// shape mismatch, unexpected tensor).
+    #[error("weights do not fit the model config: {0}")]
+    Record(String),
+    /// burn panicked while applying the record (caught; reported instead of crashing).
+    #[error("weights could not be loaded (the loader panicked on malformed data)")]
+    RecordPanicked,
+    /// A weight is NaN or infinite.
+    #[error("weight {0} contains a non-finite value")]
+    NonFiniteWeight(&'static str),
+}
+
+/// Quality on held-out songs for one dimension (paper eq. 25–26), labels in `[0, 1]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionMetrics {
+    /// Root-mean-square error.
+    pub rmse: f64,
+    /// Coefficient of determination.
+    pub r2: f64,
+}
+
+/// Held-out metrics per dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Valence.
+    pub valence: DimensionMetrics,
+    /// Arousal.
+    pub arousal: DimensionMetrics,
+}
+
+/// Where a model came from. Free text is informative only and never interpreted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingProvenance {
+    /// Dataset name (`deam`, `emomusic`, `manifest:<file>`, …).
+    pub dataset: String,
+    /// Number of songs used for training.
+    pub song_count: usize,
+    /// Random seed of the run (paper: 66).
+    pub seed: u64,
+    /// Held-out metrics, absent for untrained or test models.
+    pub metrics: Option<Metrics>,
+    /// Date of training, ISO 8601.
+    pub date: String,
+    /// Version of the trainer that wrote the file.
+    pub trainer_version: String,
+    /// Free-text notes.
+    pub notes: String,
+}
+
+/// Everything about a model except its weights (DESIGN.md §5). Nothing about the time
+/// base or the features is hard-coded elsewhere: the plugin and the CLI read it from here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelMetadata {
+    /// [`FEATURE_SCHEMA_VERSION`] of the features the model was trained on.
+    pub feature_schema_version: u32,
+    /// Ordered names of the `N` input features (eGeMAPS names as openSMILE prints them,
+    /// then the selected MIR names).
+    pub feature_names: Vec<String>,
+    /// The MIR features chosen by selection (DESIGN.md §3.3), a subset of `feature_names`.
+    pub selected_mir_features: Vec<String>,
+    /// Per-feature training-set mean used for z-scoring, same order as `feature_names`.
+    pub norm_mean: Vec<f32>,
+    /// Per-feature training-set standard deviation (> 0), same order.
+    pub norm_std: Vec<f32>,
+    /// Steps per model input `T` (equals `model.t_steps`).
+    pub t_steps: usize,
+    /// Seconds of audio one model input covers.
+    pub context_s: f64,
+    /// Seconds of audio each step summarises (ending at the step time).
+    pub window_s: f64,
+    /// Seconds between steps, `context_s / t_steps`.
+    pub hop_s: f64,
+    /// Sample rate the features were computed at, Hz.
+    pub analysis_rate_hz: u32,
+    /// Network architecture and sizes.
+    pub model: ModelConfig,
+    /// Training provenance.
+    pub training: TrainingProvenance,
+}
+
+impl ModelMetadata {
+    /// Checks every field and their consistency; the loader calls this on every file and
+    /// the writer before writing one.
+    pub fn validate(&self) -> Result<(), ModelFileError> {
+        if self.feature_schema_version != FEATURE_SCHEMA_VERSION {
+            return Err(ModelFileError::FeatureSchema {
+                found: self.feature_schema_version,
+                supported: FEATURE_SCHEMA_VERSION,
+            });
+        }
+        self.model.validate()?;
+        let n = self.model.n_features;
+        if self.feature_names.len() != n {
+            return Err(ModelFileError::FeatureCount {
+                names: self.feature_names.len(),
+                n_features: n,
+            });
+        }
+        let mut seen = HashSet::with_capacity(n);
+        for (index, name) in self.feature_names.iter().enumerate() {
+            if name.is_empty() || !seen.insert(name.as_str()) {
+                return Err(ModelFileError::BadFeatureName {
+                    index,
+                    name: name.clone(),
+                });
+            }
+        }
+        for name in &self.selected_mir_features {
+            if !seen.contains(name.as_str()) {
+                return Err(ModelFileError::UnknownMirFeature(name.clone()));
+            }
+        }
+        for (which, values) in [("mean", &self.norm_mean), ("std", &self.norm_std)] {
+            if values.len() != n {
+                return Err(ModelFileError::NormLength {
+                    which,
+                    len: values.len(),
+                    expected: n,
+                });
+            }
+            if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+                return Err(ModelFileError::NonFiniteNorm {
+                    which,
+                    index,
+                    feature: self.feature_names[index].clone(),
+                });
+            }
+        }
+        if let Some(index) = self.norm_std.iter().position(|v| *v <= 0.0) {
+            return Err(ModelFileError::NonPositiveStd {
+                index,
+                feature: self.feature_names[index].clone(),
+                value: self.norm_std[index],
+            });
+        }
+        if self.t_steps != self.model.t_steps {
+            return Err(ModelFileError::TStepsMismatch {
+                metadata: self.t_steps,
+                config: self.model.t_steps,
+            });
+        }
+        let valid_duration = |v: f64| v.is_finite() && v > 0.0 && v <= MAX_CONTEXT_S;
+        for (field, value) in [
+            ("context_s", self.context_s),
+            ("window_s", self.window_s),
+            ("hop_s", self.hop_s),
+        ] {
+            if !valid_duration(value) {
+                return Err(ModelFileError::Timing { field, value });
+            }
+        }
+        let expected = self.context_s / self.t_steps as f64;
+        // Relative 1e-6: both sides are f64 divisions of the same decimal inputs; anything
+        // larger is a different time base, not rounding.
+        if (self.hop_s - expected).abs() > 1e-6 * expected {
+            return Err(ModelFileError::HopMismatch {
+                hop_s: self.hop_s,
+                expected,
+            });
+        }
+        if self.analysis_rate_hz != crate::ANALYSIS_RATE_HZ {
+            return Err(ModelFileError::AnalysisRate {
+                found: self.analysis_rate_hz,
+                supported: crate::ANALYSIS_RATE_HZ,
+            });
+        }
+        if let Some(m) = &self.training.metrics {
+            for (field, value, ok) in [
+                ("valence.rmse", m.valence.rmse, m.valence.rmse >= 0.0),
+                ("arousal.rmse", m.arousal.rmse, m.arousal.rmse >= 0.0),
+                ("valence.r2", m.valence.r2, m.valence.r2 <= 1.0),
+                ("arousal.r2", m.arousal.r2, m.arousal.r2 <= 1.0),
+            ] {
+                if !value.is_finite() || !ok {
+                    return Err(ModelFileError::Metric { field, value });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A parsed and validated model file: metadata plus the still-encoded weights.
+///
+/// [`ModelFile::from_bytes`] checks the container and the metadata;
+/// [`ModelFile::network`] decodes the weights into a burn [`Network`] (checked against the
+/// config). [`super::LoadedModel`] does both and builds the fast inference path.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    /// Validated metadata.
+    pub metadata: ModelMetadata,
+    record: Vec<u8>,
+}
+
+/// Reads `N` bytes at `*pos`, advancing it, or reports what was being read.
+fn take<'a>(
+    bytes: &'a [u8],
+    pos: &mut usize,
+    len: u64,
+    what: &'static str,
+) -> Result<&'a [u8], ModelFileError> {
+    let available = bytes.len() - *pos;
+    let len_usize = usize::try_from(len).ok().filter(|l| *l <= available);
+    let Some(len_usize) = len_usize else {
+        return Err(ModelFileError::Truncated {
+            what,
+            needed: len,
+            available,
+        });
+    };
+    let out = &bytes[*pos..*pos + len_usize];
+    *pos += len_usize;
+    Ok(out)
+}
+
+fn take_array<const N: usize>(
+    bytes: &[u8],
+    pos: &mut usize,
+    what: &'static str,
+) -> Result<[u8; N], ModelFileError> {
+    let slice = take(bytes, pos, N as u64, what)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(slice);
+    Ok(out)
+}
+
+impl ModelFile {
+    /// Parses and validates a model file held in memory (e.g. `include_bytes!`).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
+        let mut pos = 0;
+        let magic: [u8; 8] = take_array(bytes, &mut pos, "magic")?;
+        if magic != MAGIC {
+            return Err(ModelFileError::BadMagic);
+        }
+        let version = u32::from_le_bytes(take_array(bytes, &mut pos, "format version")?);
+        if version != FORMAT_VERSION {
+            return Err(ModelFileError::UnsupportedVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let meta_len = u64::from(u32::from_le_bytes(take_array(
+            bytes,
+            &mut pos,
+            "metadata length",
+        )?));
+        if meta_len > MAX_METADATA_LEN as u64 {
+            return Err(ModelFileError::MetadataTooLarge {
+                len: meta_len,
+                max: MAX_METADATA_LEN,
+            });
+        }
+        let meta_bytes = take(bytes, &mut pos, meta_len, "metadata")?;
+        let record_len = u64::from_le_bytes(take_array(bytes, &mut pos, "record length")?);
+        if record_len > MAX_RECORD_LEN as u64 {
+            return Err(ModelFileError::RecordTooLarge {
+                len: record_len,
+                max: MAX_RECORD_LEN,
+            });
+        }
+        let record = take(bytes, &mut pos, record_len, "record")?;
+        let content_end = pos;
+        let stored = u32::from_le_bytes(take_array(bytes, &mut pos, "checksum")?);
+        if pos != bytes.len() {
+            return Err(ModelFileError::TrailingBytes {
+                extra: bytes.len() - pos,
+            });
+        }
+        let computed = crc32(&bytes[..content_end]);
+        if stored != computed {
+            return Err(ModelFileError::Checksum { stored, computed });
+        }
+        let metadata: ModelMetadata = serde_json::from_slice(meta_bytes)
+            .map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        metadata.validate()?;
+        Ok(Self {
+            metadata,
+            record: record.to_vec(),
+        })
+    }
+
+    /// Reads and validates a model file from disk (size checked before reading).
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, ModelFileError> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len > MAX_FILE_LEN as u64 {
+            return Err(ModelFileError::FileTooLarge {
+                len,
+                max: MAX_FILE_LEN,
+            });
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        // `take` guards against a file that grows between `metadata()` and the read.
+        file.take(MAX_FILE_LEN as u64 + 1).read_to_end(&mut bytes)?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Serialises `network` with `metadata` into the file layout (module docs). Validates
+    /// the metadata and that the network has the architecture it names.
+    pub fn to_bytes(
+        metadata: &ModelMetadata,
+        network: &Network,
+    ) -> Result<Vec<u8>, ModelFileError> {
+        metadata.validate()?;
+        if network.architecture() != metadata.model.architecture {
+            return Err(ModelFileError::Record(format!(
+                "network is {} but metadata says {}",
+                network.architecture(),
+                metadata.model.architecture
+            )));
+        }
+        let json = serde_json::to_vec(metadata)
+            .map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        if json.len() > MAX_METADATA_LEN {
+            return Err(ModelFileError::MetadataTooLarge {
+                len: json.len() as u64,
+                max: MAX_METADATA_LEN,
+            });
+        }
+        // `valid` folds pending BatchNorm running-statistics updates (burn keeps them per
+        // thread until synced) so the record holds the statistics inference will use.
+        let record = network
+            .valid()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| ModelFileError::Record(e.to_string()))?;
+        if record.len() > MAX_RECORD_LEN {
+            return Err(ModelFileError::RecordTooLarge {
+                len: record.len() as u64,
+                max: MAX_RECORD_LEN,
+            });
+        }
+        let mut out = Vec::with_capacity(HEADER_LEN + json.len() + 8 + record.len() + 4);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&(record.len() as u64).to_le_bytes());
+        out.extend_from_slice(&record);
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        Ok(out)
+    }
+
+    /// The encoded burn record (burnpack bytes).
+    pub fn record_bytes(&self) -> &[u8] {
+        &self.record
+    }
+
+    /// Builds the network the metadata describes on `device` and loads the weights into it.
+    pub fn network(&self, device: &Device) -> Result<Network, ModelFileError> {
+        load_record(&self.metadata.model, &self.record, device)
+    }
+}
+
+/// Applies burnpack `record` bytes to a fresh network of `config`. The config must have been
+/// validated. Separate from [`ModelFile`] so tests can feed it corrupted records that a
+/// checksum would otherwise stop.
+pub(crate) fn load_record(
+    config: &ModelConfig,
+    record: &[u8],
+    device: &Device,
+) -> Result<Network, ModelFileError> {
+    config.validate()?;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
+            .map_err(|e| ModelFileError::Record(e.to_string()))?;
+        // Any stored float dtype is cast to the network's f32; unknown or missing tensors
+        // and shape mismatches are refused (burn's defaults: no partial, no unused).
+        config
+            .init(device)
+            .try_load_record(record.cast_to_module_dtype())
+            .map_err(|e| ModelFileError::Record(e.to_string()))
+    }));
+    result.unwrap_or(Err(ModelFileError::RecordPanicked))
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib's `crc32`.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    };
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8);
+    }
+    !crc
+}

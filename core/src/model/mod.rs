@@ -1,0 +1,26 @@
+//! The CBSA valence/arousal model (Cao & Liu 2025; DESIGN.md §4–5).
+//!
+//! - [`config`]: [`Architecture`] (the four ablations) and [`ModelConfig`] (sizes).
+//! - [`network`]: the burn [`Network`] with shape comments; [`bilstm`] its fused BiLSTM.
+//! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
+//! - [`fast`]: the allocation-free forward pass the plugin uses.
+//! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
+//! - [`training`]: one Adam step / epoch on a batch for the trainer.
+
+pub mod bilstm;
+pub mod config;
+pub mod fast;
+pub mod file;
+pub mod inference;
+pub mod network;
+pub mod training;
+
+pub use config::{Architecture, ModelConfig};
+pub use fast::FastNetwork;
+pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance};
+pub use inference::{Estimate, InferenceError, LoadedModel};
+pub use network::Network;
+pub use training::{Trainer, TrainingConfig};
+
+#[cfg(test)]
+mod file_tests;

@@ -1,0 +1,65 @@
+//! `LoadedModel::predict` (the fast path) must not allocate: the plugin calls it on its
+//! analysis thread for every hop. A counting global allocator checks it for each
+//! architecture; its own binary so the allocator affects nothing else.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use burn::tensor::Device;
+use moodtap_core::model::file::{
+    ModelFile, ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION,
+};
+use moodtap_core::model::{Architecture, LoadedModel, ModelConfig};
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn predict_does_not_allocate() {
+    for arch in Architecture::ALL {
+        let config = ModelConfig::new(arch, 99, 94);
+        let metadata = ModelMetadata {
+            feature_schema_version: FEATURE_SCHEMA_VERSION,
+            feature_names: (0..94).map(|i| format!("f{i}")).collect(),
+            selected_mir_features: Vec::new(),
+            norm_mean: vec![0.0; 94],
+            norm_std: vec![1.0; 94],
+            t_steps: 99,
+            context_s: 45.0,
+            window_s: 1.0,
+            hop_s: 45.0 / 99.0,
+            analysis_rate_hz: moodtap_core::ANALYSIS_RATE_HZ,
+            model: config.clone(),
+            training: TrainingProvenance::default(),
+        };
+        let network = config.init(&Device::flex());
+        let bytes = ModelFile::to_bytes(&metadata, &network).unwrap();
+        let mut model = LoadedModel::from_bytes(&bytes).unwrap();
+        let input: Vec<f32> = (0..99 * 94).map(|i| (i % 13) as f32 / 6.0 - 1.0).collect();
+        model.predict(&input).unwrap(); // warm-up
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for _ in 0..10 {
+            let e = model.predict(&input).unwrap();
+            assert!((0.0..=1.0).contains(&e.valence));
+        }
+        let after = ALLOCATIONS.load(Ordering::SeqCst);
+        assert_eq!(after - before, 0, "{arch}: predict allocated");
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# eGeMAPS v02 functionals of one 45 s 22 050 Hz WAV: `moodtap features`
+# against openSMILE (PyPI opensmile, the same config) in the same run.
+# Whole process on both sides (start-up, decoding, extraction, CSV), timed
+# with hyperfine; plus openSMILE's in-process time without Python start-up.
+# Usage: scripts/bench_egemaps.sh [WAV]   (default: the golden music excerpt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WAV=${1:-target/golden-audio/music_hyperrogue_caves.wav}
+PY=${MOODTAP_PYTHON:-.venv/bin/python}
+[ -f "$WAV" ] || "$PY" tests/golden/make_golden.py audio >/dev/null
+command -v hyperfine >/dev/null || { echo "install hyperfine (apt install hyperfine)" >&2; exit 1; }
+cargo build --release -q -p moodtap-trainer
+BIN=${CARGO_TARGET_DIR:-target}/release/moodtap
+OUT=$(mktemp -d)
+# Single-threaded on both sides.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RAYON_NUM_THREADS=1
+hyperfine --warmup 2 --runs 15 --export-json "$OUT/h.json" \
+  -n moodtap "$BIN features $WAV --set egemaps --level functionals --out $OUT/ours.csv" \
+  -n opensmile "$PY -c \"import opensmile; opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02, feature_level=opensmile.FeatureLevel.Functionals).process_file('$WAV').to_csv('$OUT/ref.csv')\"" >&2
+"$PY" - "$OUT/h.json" "$WAV" <<'PY'
+import json, sys, time
+import opensmile
+h = json.load(open(sys.argv[1]))["results"]
+t = {r["command"]: r["median"] for r in h}
+s = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02, feature_level=opensmile.FeatureLevel.Functionals)
+s.process_file(sys.argv[2])
+runs = []
+for _ in range(5):
+    t0 = time.perf_counter(); s.process_file(sys.argv[2]); runs.append(time.perf_counter() - t0)
+inproc = sorted(runs)[len(runs) // 2]
+print(f"| moodtap features, whole process | {t['moodtap']*1e3:.1f} ms |")
+print(f"| openSMILE (Python API), whole process | {t['opensmile']*1e3:.1f} ms |")
+print(f"| openSMILE process_file only (no start-up) | {inproc*1e3:.1f} ms |")
+print(f"| ratio vs whole process | {t['opensmile']/t['moodtap']:.1f}x |")
+print(f"| ratio vs openSMILE in-process | {inproc/t['moodtap']:.1f}x |")
+PY
+rm -rf "$OUT"
