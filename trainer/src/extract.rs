@@ -381,6 +381,7 @@ pub fn extract(
     let dirs: Vec<PathBuf> = metas.iter().map(|m| cfg.cache.join(m.dir_name())).collect();
     for (m, d) in metas.iter().zip(&dirs) {
         m.create_or_check(d)?;
+        crate::cache::remove_stale_temps(d, crate::cache::STALE_TEMP_AGE);
     }
     // Resume: the songs each configuration already holds.
     let mut done: Vec<HashSet<String>> = Vec::new();

@@ -408,3 +408,52 @@ fn real_emomusic_sample_extracts_and_selects() {
     let (ok, err) = moodtap(&["select", "--cache", out_s, "--folds", "6", "--out", out.join("x.json").to_str().unwrap()]);
     assert!(!ok && err.contains("too few"), "{err}");
 }
+
+#[test]
+fn killed_run_keeps_finished_songs_and_resumes() {
+    let manifest = manifest_fixture("killed");
+    let out = tmpdir("killed-cache");
+    let args = ["extract", "--quiet", "--dataset", manifest.to_str().unwrap(), "--kind", "manifest", "--scale", "1,5", "--cache", out.to_str().unwrap(), "--steps", "6,12", "--context-s", CTX, "--jobs", "1"];
+    let dir = out.join("T006_w1.0_c3");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moodtap")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // Kill it (SIGKILL: no cleanup runs) as soon as the first song is written.
+    let t0 = std::time::Instant::now();
+    while cache::list_parts(&dir).map(|p| p.is_empty()).unwrap_or(true) && t0.elapsed().as_secs() < 60 {
+        assert!(child.try_wait().unwrap().is_none(), "extract exited before writing anything");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let survivors = cache::list_parts(&dir).unwrap().len();
+    assert!(survivors >= 1);
+    eprintln!("killed after {survivors} of {} songs", MANIFEST_SONGS.len());
+    // Whatever was written is complete and readable (temp files are hidden).
+    if survivors < MANIFEST_SONGS.len() {
+        let t = cache::read(&dir, &CacheRequest::default()).unwrap();
+        assert_eq!(t.songs.len(), survivors);
+    }
+    // The re-run finishes the job and leaves the finished parts alone.
+    let before = mtimes(&dir);
+    let (ok, err) = moodtap(&args);
+    assert!(ok, "{err}");
+    let after = mtimes(&dir);
+    assert_eq!(after.len(), MANIFEST_SONGS.len());
+    assert!(before.iter().all(|b| after.contains(b)), "a finished part was rewritten");
+    // A third run with --merge has nothing to extract and merges.
+    let (ok, err) = moodtap(&[&args[..], &["--merge"]].concat());
+    assert!(ok, "{err}");
+    let s = summary(&out.join("_summary.json"));
+    assert_eq!((s.songs_extracted, s.songs_already_cached), (0, MANIFEST_SONGS.len()));
+    // The killed writer's temp file (if it died mid-write) is hidden from
+    // readers and removed once stale (here: at any age).
+    for t in [6, 12] {
+        let d = out.join(format!("T{t:03}_w1.0_c3"));
+        cache::remove_stale_temps(&d, std::time::Duration::ZERO);
+        assert!(fs::read_dir(&d).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")));
+    }
+    for t in [6, 12] {
+        assert_eq!(read(&out, t).songs.len(), MANIFEST_SONGS.len());
+        // --merge left one file per configuration.
+        assert_eq!(cache::list_parts(&out.join(format!("T{t:03}_w1.0_c3"))).unwrap().len(), 1);
+    }
+}

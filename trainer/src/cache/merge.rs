@@ -73,6 +73,7 @@ fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheE
         meta.check_same(&CacheMeta::load(d)?, d)?;
     }
     meta.create_or_check(out_dir)?;
+    super::remove_stale_temps(out_dir, super::STALE_TEMP_AGE);
     // Inputs: the sources' parts plus whatever the output already holds.
     let mut inputs: Vec<PathBuf> = Vec::new();
     for d in dirs.iter().map(PathBuf::as_path).chain(std::iter::once(out_dir)) {

@@ -286,6 +286,31 @@ pub(crate) fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
 }
 
+/// Age after which a hidden temp file counts as left over by a killed run
+/// (writing one part takes well under a second).
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes temp files (`.<name>.tmp`, see [`temp_path`]) older than
+/// `min_age` from `dir`; a killed run leaves its in-flight one behind.
+/// Returns how many were removed. Files of runs still writing are younger.
+pub fn remove_stale_temps(dir: &Path, min_age: std::time::Duration) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| now.duration_since(t).ok()).is_some_and(|age| age >= min_age);
+        if old && std::fs::remove_file(&p).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// 64-bit FNV-1a of `bytes`: a hash that never changes between runs,
 /// platforms or Rust versions (shard assignment, part names).
 pub fn stable_hash(bytes: &[u8]) -> u64 {
