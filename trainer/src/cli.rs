@@ -282,12 +282,15 @@ fn parse_scale(s: &str) -> Result<(f32, f32), String> {
 }
 
 fn bar_style(template: &str) -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()).progress_chars("=> ")
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 fn run_extract(args: &ExtractArgs) -> anyhow::Result<()> {
     let opts = LoadOptions { swap_va: args.swap_va, scale: args.scale };
-    let ds = dataset::load(args.kind, &args.dataset, &opts).with_context(|| format!("loading the dataset {}", args.dataset.display()))?;
+    let ds = dataset::load(args.kind, &args.dataset, &opts)
+        .with_context(|| format!("loading the dataset {}", args.dataset.display()))?;
     let cfg = extract::ExtractConfig {
         cache: args.cache.clone(),
         steps: args.steps.clone(),
@@ -312,17 +315,26 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<()> {
             bar.inc(1);
         }
     };
-    let summary = extract::extract(&ds, &opts, &cfg, &progress).with_context(|| format!("extracting into {}", args.cache.display()))?;
+    let summary = extract::extract(&ds, &opts, &cfg, &progress)
+        .with_context(|| format!("extracting into {}", args.cache.display()))?;
     bar.finish_and_clear();
     eprintln!("moodtap extract: {}", summary.describe(20));
-    eprintln!("cache: {} ({}); summary: {}", args.cache.display(), summary.configs.join(", "), args.cache.join(extract::summary_file_name(args.shard)).display());
+    eprintln!(
+        "cache: {} ({}); summary: {}",
+        args.cache.display(),
+        summary.configs.join(", "),
+        args.cache.join(extract::summary_file_name(args.shard)).display()
+    );
     if args.merge {
         for m in cache::merge::merge(std::slice::from_ref(&args.cache), &args.cache).context("merging the cache")? {
             eprintln!("merged {}: {} songs, {} rows from {} parts", m.dir.display(), m.songs, m.rows, m.parts_read);
         }
     }
     if !summary.write_errors.is_empty() {
-        anyhow::bail!("{} songs could not be written to the cache (see above); fix the cause and run again to resume", summary.write_errors.len());
+        anyhow::bail!(
+            "{} songs could not be written to the cache (see above); fix the cause and run again to resume",
+            summary.write_errors.len()
+        );
     }
     if summary.songs_extracted == 0 && summary.songs_already_cached == 0 && summary.songs_in_shard > 0 {
         anyhow::bail!("no song could be extracted (all {} broken, see above)", summary.broken.len());
@@ -344,7 +356,8 @@ fn run_select(args: &SelectArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
     };
-    let (file, _) = select::run(&args.cache, &opts).with_context(|| format!("feature selection on {}", args.cache.display()))?;
+    let (file, _) =
+        select::run(&args.cache, &opts).with_context(|| format!("feature selection on {}", args.cache.display()))?;
     let out = args.out.clone().unwrap_or_else(|| select::selection_path(std::path::Path::new(&file.cache_dir)));
     select::write_selection(&file, &out)?;
     println!("{}", select::describe(&file, args.top));
@@ -354,7 +367,8 @@ fn run_select(args: &SelectArgs) -> anyhow::Result<()> {
 
 fn run_merge(args: &MergeArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| args.sources[0].clone());
-    let results = cache::merge::merge(&args.sources, &out).with_context(|| format!("merging into {}", out.display()))?;
+    let results =
+        cache::merge::merge(&args.sources, &out).with_context(|| format!("merging into {}", out.display()))?;
     for m in results {
         eprintln!(
             "{}: {} songs, {} rows from {} parts ({} duplicate rows skipped, {} replaced parts removed)",

@@ -193,12 +193,24 @@ impl ExtractSummary {
                 s.push_str(&format!("\n  … and {} more (see _summary.json)", items.len() - max_list));
             }
         };
-        list("broken audio, skipped", self.broken.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect());
-        list("cache write errors", self.write_errors.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect());
-        list("extracted with warnings", self.warnings.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect());
+        list(
+            "broken audio, skipped",
+            self.broken.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect(),
+        );
+        list(
+            "cache write errors",
+            self.write_errors.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect(),
+        );
+        list(
+            "extracted with warnings",
+            self.warnings.iter().map(|b| format!("{} ({}): {}", b.song_id, b.path, b.message)).collect(),
+        );
         list("labelled songs without audio", self.missing_audio.clone());
         list("audio files without labels", self.unlabelled_audio.clone());
-        list("unusable label rows", self.bad_label_rows.iter().map(|r| format!("{}:{}: {}", r.file, r.line, r.reason)).collect());
+        list(
+            "unusable label rows",
+            self.bad_label_rows.iter().map(|r| format!("{}:{}: {}", r.file, r.line, r.reason)).collect(),
+        );
         if let Some(c) = &self.crosscheck {
             s.push('\n');
             s.push_str(c);
@@ -218,7 +230,11 @@ impl ExtractSummary {
             out.audio_seconds += p.audio_seconds;
             out.elapsed_s = out.elapsed_s.max(p.elapsed_s);
             out.songs_usable = out.songs_usable.max(p.songs_usable);
-            for (dst, src) in [(&mut out.broken, &p.broken), (&mut out.warnings, &p.warnings), (&mut out.write_errors, &p.write_errors)] {
+            for (dst, src) in [
+                (&mut out.broken, &p.broken),
+                (&mut out.warnings, &p.warnings),
+                (&mut out.write_errors, &p.write_errors),
+            ] {
                 for issue in src {
                     if !dst.iter().any(|d| d.song_id == issue.song_id) {
                         dst.push(issue.clone());
@@ -236,7 +252,8 @@ impl ExtractSummary {
 
     /// Writes the summary as JSON (atomically).
     pub fn write(&self, path: &Path) -> Result<(), CacheError> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| CacheError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| CacheError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
         crate::cache::write_atomically(path, text.as_bytes())
     }
 }
@@ -346,14 +363,20 @@ impl Worker {
         let audio_s = n_out as f64 / ANALYSIS_RATE_HZ as f64;
         if n_out == 0 {
             return Err(if stats.truncated || stats.skipped_packets > 0 {
-                format!("no audio could be decoded ({} damaged packets, stream ended early: {})", stats.skipped_packets, stats.truncated)
+                format!(
+                    "no audio could be decoded ({} damaged packets, stream ended early: {})",
+                    stats.skipped_packets, stats.truncated
+                )
             } else {
                 "contains no audio samples".to_string()
             });
         }
         for (i, m) in metas.iter().enumerate() {
             if needed[i] && rows[i].is_empty() {
-                return Err(format!("{audio_s:.3} s of audio is shorter than one step ({:.3} s at T = {})", m.hop_s, m.steps));
+                return Err(format!(
+                    "{audio_s:.3} s of audio is shorter than one step ({:.3} s at T = {})",
+                    m.hop_s, m.steps
+                ));
             }
         }
         let warning = (stats.truncated || stats.skipped_packets > 0 || stats.nonfinite_samples > 0).then(|| {
@@ -389,7 +412,9 @@ pub fn extract(
         let mut ids = HashSet::new();
         for part in list_parts(d)? {
             ids.extend(song_ids(&part).map_err(|e| {
-                ExtractError::Config(format!("{e}\nThis part file is unreadable: delete it and run again to re-extract its songs."))
+                ExtractError::Config(format!(
+                    "{e}\nThis part file is unreadable: delete it and run again to re-extract its songs."
+                ))
             })?);
         }
         done.push(ids);
@@ -416,7 +441,13 @@ pub fn extract(
         warnings: Vec<FileIssue>,
         write_errors: Vec<FileIssue>,
     }
-    let acc = Mutex::new(Acc { extracted: 0, audio_s: 0.0, broken: Vec::new(), warnings: Vec::new(), write_errors: Vec::new() });
+    let acc = Mutex::new(Acc {
+        extracted: 0,
+        audio_s: 0.0,
+        broken: Vec::new(),
+        warnings: Vec::new(),
+        write_errors: Vec::new(),
+    });
     let record = |f: &dyn Fn(&mut Acc)| {
         // A poisoned lock only means another song panicked while recording; the data is intact.
         let mut guard = acc.lock().unwrap_or_else(|p| p.into_inner());
@@ -426,12 +457,22 @@ pub fn extract(
         todo.par_iter().with_max_len(1).for_each_init(
             || Worker::new(&metas),
             |worker, (song, needed)| {
-                let issue = |message: String| FileIssue { song_id: song.id.clone(), path: song.audio.display().to_string(), message };
+                let issue = |message: String| FileIssue {
+                    song_id: song.id.clone(),
+                    path: song.audio.display().to_string(),
+                    message,
+                };
                 let result = match worker {
-                    Ok(w) => catch_unwind(AssertUnwindSafe(|| w.run(&song.audio, needed, &metas))).unwrap_or_else(|p| {
-                        let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
-                        Err(format!("internal error while extracting (please report): {msg}"))
-                    }),
+                    Ok(w) => {
+                        catch_unwind(AssertUnwindSafe(|| w.run(&song.audio, needed, &metas))).unwrap_or_else(|p| {
+                            let msg = p
+                                .downcast_ref::<&str>()
+                                .map(|s| s.to_string())
+                                .or_else(|| p.downcast_ref::<String>().cloned())
+                                .unwrap_or_default();
+                            Err(format!("internal error while extracting (please report): {msg}"))
+                        })
+                    }
                     Err(e) => Err(e.clone()),
                 };
                 let outcome = match result {
@@ -499,7 +540,11 @@ pub fn extract(
         write_errors,
         missing_audio: report.missing_audio.clone(),
         unlabelled_audio: report.unlabelled_audio.iter().map(|p| p.display().to_string()).collect(),
-        bad_label_rows: report.bad_rows.iter().map(|(f, l, r)| BadRow { file: f.display().to_string(), line: *l, reason: r.clone() }).collect(),
+        bad_label_rows: report
+            .bad_rows
+            .iter()
+            .map(|(f, l, r)| BadRow { file: f.display().to_string(), line: *l, reason: r.clone() })
+            .collect(),
         crosscheck: report.crosscheck.as_ref().map(|c| c.describe()),
         swapped_va: report.swapped,
     };
@@ -513,7 +558,10 @@ fn plan_configs(dataset: &Dataset, opts: &LoadOptions, cfg: &ExtractConfig) -> R
         return Err(ExtractError::Config("--steps needs at least one T (e.g. --steps 99,199,299)".into()));
     }
     if !(cfg.context_s.is_finite() && cfg.context_s > 0.0) {
-        return Err(ExtractError::Config(format!("--context-s {} must be a positive number of seconds", cfg.context_s)));
+        return Err(ExtractError::Config(format!(
+            "--context-s {} must be a positive number of seconds",
+            cfg.context_s
+        )));
     }
     let mut steps = cfg.steps.clone();
     steps.sort_unstable();
@@ -523,8 +571,18 @@ fn plan_configs(dataset: &Dataset, opts: &LoadOptions, cfg: &ExtractConfig) -> R
         if !(1..=MAX_STEPS).contains(&t) {
             return Err(ExtractError::Config(format!("--steps {t}: T must be 1–{MAX_STEPS}")));
         }
-        let meta = CacheMeta::new(t, cfg.context_s, cfg.window_s, kind_name(dataset.kind), &dataset.root, source_label_scale(dataset.kind, opts), opts.swap_va);
-        StepExtractor::new(ANALYSIS_RATE_HZ, meta.step_config()).map_err(|e| ExtractError::Config(format!("T = {t}, --context-s {}, --window-s {}: {e}", cfg.context_s, cfg.window_s)))?;
+        let meta = CacheMeta::new(
+            t,
+            cfg.context_s,
+            cfg.window_s,
+            kind_name(dataset.kind),
+            &dataset.root,
+            source_label_scale(dataset.kind, opts),
+            opts.swap_va,
+        );
+        StepExtractor::new(ANALYSIS_RATE_HZ, meta.step_config()).map_err(|e| {
+            ExtractError::Config(format!("T = {t}, --context-s {}, --window-s {}: {e}", cfg.context_s, cfg.window_s))
+        })?;
         metas.push(meta);
     }
     Ok(metas)

@@ -161,10 +161,18 @@ pub fn run(dir: &Path, opts: &SelectOptions) -> Result<(SelectionFile, Selection
         epsilon: cfg.epsilon,
         parsimony: cfg.parsimony,
         min_abs_r: cfg.min_abs_r,
-        fused_feature_names: table.meta.feature_names[..N_FUNCTIONALS].iter().cloned().chain(selected.iter().cloned()).collect(),
+        fused_feature_names: table.meta.feature_names[..N_FUNCTIONALS]
+            .iter()
+            .cloned()
+            .chain(selected.iter().cloned())
+            .collect(),
         selected,
         chosen_score: row(&sel.chosen_score),
-        filter: sel.filter.iter().map(|f| FilterRow { name: f.name.clone(), r_valence: f.r_valence, r_arousal: f.r_arousal }).collect(),
+        filter: sel
+            .filter
+            .iter()
+            .map(|f| FilterRow { name: f.name.clone(), r_valence: f.r_valence, r_arousal: f.r_arousal })
+            .collect(),
         subsets: sel.subsets.iter().map(row).collect(),
     };
     Ok((file, sel))
@@ -177,7 +185,8 @@ pub fn selection_path(config_dir: &Path) -> PathBuf {
 
 /// Writes the selection JSON atomically.
 pub fn write_selection(file: &SelectionFile, path: &Path) -> Result<(), SelectError> {
-    let text = serde_json::to_string_pretty(file).map_err(|e| SelectError::File { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = serde_json::to_string_pretty(file)
+        .map_err(|e| SelectError::File { path: path.to_path_buf(), reason: e.to_string() })?;
     cache::write_atomically(path, text.as_bytes())?;
     Ok(())
 }
@@ -185,13 +194,25 @@ pub fn write_selection(file: &SelectionFile, path: &Path) -> Result<(), SelectEr
 /// Reads a selection JSON (for `train`), checking it names only MIR
 /// features and that its fused names are the 88 eGeMAPS names plus them.
 pub fn read_selection(path: &Path) -> Result<SelectionFile, SelectError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SelectError::File { path: path.to_path_buf(), reason: format!("cannot read: {e}; run `moodtap select` first") })?;
-    let f: SelectionFile = serde_json::from_str(&text).map_err(|e| SelectError::File { path: path.to_path_buf(), reason: format!("not a moodtap selection file: {e}") })?;
+    let text = std::fs::read_to_string(path).map_err(|e| SelectError::File {
+        path: path.to_path_buf(),
+        reason: format!("cannot read: {e}; run `moodtap select` first"),
+    })?;
+    let f: SelectionFile = serde_json::from_str(&text).map_err(|e| SelectError::File {
+        path: path.to_path_buf(),
+        reason: format!("not a moodtap selection file: {e}"),
+    })?;
     if f.selected.is_empty() || f.selected.iter().any(|n| !MIR_NAMES.contains(&n.as_str())) {
-        return Err(SelectError::File { path: path.to_path_buf(), reason: format!("selected features {:?} are not a non-empty subset of {:?}", f.selected, MIR_NAMES) });
+        return Err(SelectError::File {
+            path: path.to_path_buf(),
+            reason: format!("selected features {:?} are not a non-empty subset of {:?}", f.selected, MIR_NAMES),
+        });
     }
     if f.fused_feature_names.len() != N_FUNCTIONALS + f.selected.len() {
-        return Err(SelectError::File { path: path.to_path_buf(), reason: "fused_feature_names is not the 88 eGeMAPS names plus the selected ones".into() });
+        return Err(SelectError::File {
+            path: path.to_path_buf(),
+            reason: "fused_feature_names is not the 88 eGeMAPS names plus the selected ones".into(),
+        });
     }
     Ok(f)
 }
@@ -208,7 +229,14 @@ pub fn describe(file: &SelectionFile, top: usize) -> String {
     }
     s.push_str(&format!("\n{:>5} {:>9} {:>9} {:>9}  subset\n", "rank", "rmse V", "rmse A", "mean"));
     for (i, r) in file.subsets.iter().take(top).enumerate() {
-        s.push_str(&format!("{:>5} {:>9.4} {:>9.4} {:>9.4}  {}\n", i + 1, r.rmse_valence, r.rmse_arousal, r.rmse_mean, r.features.join(",")));
+        s.push_str(&format!(
+            "{:>5} {:>9.4} {:>9.4} {:>9.4}  {}\n",
+            i + 1,
+            r.rmse_valence,
+            r.rmse_arousal,
+            r.rmse_mean,
+            r.features.join(",")
+        ));
     }
     let c = &file.chosen_score;
     s.push_str(&format!(

@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use moodtap_core::audio::resample::resample_all;
 use moodtap_core::audio::decode_file;
+use moodtap_core::audio::resample::resample_all;
 use moodtap_core::steps::{raw_step_names, StepConfig, StepExtractor, RAW_STEP_LEN};
 use moodtap_trainer::cache::parquet_io::{write_part, SongRows};
 use moodtap_trainer::cache::{self, CacheError, CacheMeta, CacheRequest, StepTable};
@@ -28,7 +28,8 @@ fn tmpdir(name: &str) -> PathBuf {
 /// deterministic noise and a 2 Hz amplitude pulse, so every feature moves.
 fn song_wav(path: &Path, rate: u32, channels: u16, secs: f64, f: f64) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     let mut seed: u32 = (f as u32).wrapping_mul(2_654_435_761);
     for i in 0..(rate as f64 * secs).round() as usize {
@@ -102,7 +103,11 @@ fn summary(path: &Path) -> ExtractSummary {
 }
 
 fn mtimes(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
-    cache::list_parts(dir).unwrap().into_iter().map(|p| (p.clone(), fs::metadata(&p).unwrap().modified().unwrap())).collect()
+    cache::list_parts(dir)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.clone(), fs::metadata(&p).unwrap().modified().unwrap()))
+        .collect()
 }
 
 #[test]
@@ -110,7 +115,22 @@ fn manifest_extraction_rows_columns_metadata_and_values() {
     let manifest = manifest_fixture("manifest");
     let out = tmpdir("manifest-cache");
     let c = out.to_str().unwrap();
-    extract_ok(&["--dataset", manifest.to_str().unwrap(), "--kind", "manifest", "--scale", "1,5", "--cache", c, "--steps", "6,12", "--context-s", CTX, "--jobs", "2"]);
+    extract_ok(&[
+        "--dataset",
+        manifest.to_str().unwrap(),
+        "--kind",
+        "manifest",
+        "--scale",
+        "1,5",
+        "--cache",
+        c,
+        "--steps",
+        "6,12",
+        "--context-s",
+        CTX,
+        "--jobs",
+        "2",
+    ]);
     for t in [6u32, 12] {
         let dir = out.join(format!("T{t:03}_w1.0_c3"));
         assert!(dir.join(cache::META_FILE).is_file(), "{}", dir.display());
@@ -159,12 +179,28 @@ fn manifest_extraction_rows_columns_metadata_and_values() {
     }
 
     // Re-extracting into the same cache with other labels is refused, naming the field.
-    let (ok, err) = moodtap(&["extract", "--quiet", "--dataset", manifest.to_str().unwrap(), "--kind", "manifest", "--scale", "0,5", "--cache", c, "--steps", "6", "--context-s", CTX]);
+    let (ok, err) = moodtap(&[
+        "extract",
+        "--quiet",
+        "--dataset",
+        manifest.to_str().unwrap(),
+        "--kind",
+        "manifest",
+        "--scale",
+        "0,5",
+        "--cache",
+        c,
+        "--steps",
+        "6",
+        "--context-s",
+        CTX,
+    ]);
     assert!(!ok && err.contains("label_scale"), "{err}");
     // A reader asking for another configuration gets a clear error.
     let e = cache::read(&out, &CacheRequest { steps: Some(7), ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("no cache for T = 7") && e.contains("T006_w1.0_c3") && e.contains("T012_w1.0_c3"), "{e}");
-    let e = cache::read(&out.join("T006_w1.0_c3"), &CacheRequest { window_s: Some(2.0), ..Default::default() }).unwrap_err();
+    let e = cache::read(&out.join("T006_w1.0_c3"), &CacheRequest { window_s: Some(2.0), ..Default::default() })
+        .unwrap_err();
     assert!(matches!(e, CacheError::ConfigMismatch { field: "window_s", .. }), "{e}");
     let e = cache::read(&out, &CacheRequest::default()).unwrap_err().to_string();
     assert!(e.contains("several step configurations"), "{e}");
@@ -183,7 +219,13 @@ assert md[b"moodtap.steps"] == b"6" and md[b"moodtap.window_s"] == b"1" and md[b
 assert df.groupby("song_id").size().sum() == len(df)
 print("pandas ok")
 "#;
-        let out = Command::new(py).arg("-c").arg(script).arg(out.join("T006_w1.0_c3")).arg(table.n_rows().to_string()).output().unwrap();
+        let out = Command::new(py)
+            .arg("-c")
+            .arg(script)
+            .arg(out.join("T006_w1.0_c3"))
+            .arg(table.n_rows().to_string())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "pandas check failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
@@ -214,7 +256,18 @@ fn emomusic_fixture() -> PathBuf {
 fn emomusic_fixture_reports_broken_missing_and_unlabelled_then_resumes() {
     let root = emomusic_fixture();
     let out = tmpdir("emo-cache");
-    let args = ["--dataset", root.to_str().unwrap(), "--kind", "emomusic", "--cache", out.to_str().unwrap(), "--steps", "4", "--context-s", "2"];
+    let args = [
+        "--dataset",
+        root.to_str().unwrap(),
+        "--kind",
+        "emomusic",
+        "--cache",
+        out.to_str().unwrap(),
+        "--steps",
+        "4",
+        "--context-s",
+        "2",
+    ];
     let err = extract_ok(&args);
     assert!(err.contains("3 songs extracted") && err.contains("2 broken"), "{err}");
     let s = summary(&out.join("_summary.json"));
@@ -261,7 +314,8 @@ fn emomusic_fixture_reports_broken_missing_and_unlabelled_then_resumes() {
 fn shards_partition_and_merge_equals_unsharded() {
     let manifest = manifest_fixture("shards");
     let m = manifest.to_str().unwrap();
-    let common = ["--dataset", m, "--kind", "manifest", "--scale", "1,5", "--steps", "6", "--context-s", CTX, "--jobs", "1"];
+    let common =
+        ["--dataset", m, "--kind", "manifest", "--scale", "1,5", "--steps", "6", "--context-s", CTX, "--jobs", "1"];
     let whole = tmpdir("shards-whole");
     extract_ok(&[&common[..], &["--cache", whole.to_str().unwrap()]].concat());
     let reference = read(&whole, 6);
@@ -348,7 +402,8 @@ fn reader_rejects_nan_features_and_foreign_caches() {
     meta.create_or_check(&dir).unwrap();
     let mut features = vec![0.5f32; 2 * RAW_STEP_LEN];
     features[RAW_STEP_LEN + 90] = f32::NAN;
-    let rows = SongRows { id: "x".into(), valence: 0.5, arousal: 0.5, steps: vec![1, 2], times_s: vec![0.5, 1.0], features };
+    let rows =
+        SongRows { id: "x".into(), valence: 0.5, arousal: 0.5, steps: vec![1, 2], times_s: vec![0.5, 1.0], features };
     write_part(&dir.join(cache::part_name("x")), &meta, &[rows]).unwrap();
     let e = cache::read(&dir, &CacheRequest::default()).unwrap_err().to_string();
     assert!(e.contains("song x, step 2") && e.contains(raw_step_names().nth(90).unwrap()) && e.contains("NaN"), "{e}");
@@ -379,7 +434,14 @@ fn emomusic_sample() -> PathBuf {
 #[test]
 fn real_emomusic_sample_extracts_and_selects() {
     let out = tmpdir("emomusic-sample");
-    let err = extract_ok(&["--dataset", emomusic_sample().to_str().unwrap(), "--kind", "emomusic", "--cache", out.to_str().unwrap()]);
+    let err = extract_ok(&[
+        "--dataset",
+        emomusic_sample().to_str().unwrap(),
+        "--kind",
+        "emomusic",
+        "--cache",
+        out.to_str().unwrap(),
+    ]);
     assert!(err.contains("10 songs extracted") && err.contains("734 labelled songs without audio"), "{err}");
     let s = summary(&out.join("_summary.json"));
     assert_eq!((s.songs_extracted, s.missing_audio.len(), s.broken.len()), (10, 734, 0));
@@ -393,7 +455,10 @@ fn real_emomusic_sample_extracts_and_selects() {
 
     // select: song-level MIR means → filter + ε-SVR wrapper → _selection.json.
     let out_s = out.to_str().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_moodtap")).args(["select", "--cache", out_s, "--folds", "5"]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_moodtap"))
+        .args(["select", "--cache", out_s, "--folds", "5"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("r valence") && stdout.contains("chosen ("), "{stdout}");
@@ -405,7 +470,8 @@ fn real_emomusic_sample_extracts_and_selects() {
     assert_eq!(sel.subsets[0].rmse_mean, sel.subsets.iter().map(|s| s.rmse_mean).fold(f64::INFINITY, f64::min));
     assert!(sel.chosen_score.rmse_mean.is_finite() && sel.chosen_score.rmse_mean < 0.5);
     // Too few songs for the folds: a clear error, nothing written elsewhere.
-    let (ok, err) = moodtap(&["select", "--cache", out_s, "--folds", "6", "--out", out.join("x.json").to_str().unwrap()]);
+    let (ok, err) =
+        moodtap(&["select", "--cache", out_s, "--folds", "6", "--out", out.join("x.json").to_str().unwrap()]);
     assert!(!ok && err.contains("too few"), "{err}");
 }
 
@@ -413,9 +479,27 @@ fn real_emomusic_sample_extracts_and_selects() {
 fn killed_run_keeps_finished_songs_and_resumes() {
     let manifest = manifest_fixture("killed");
     let out = tmpdir("killed-cache");
-    let args = ["extract", "--quiet", "--dataset", manifest.to_str().unwrap(), "--kind", "manifest", "--scale", "1,5", "--cache", out.to_str().unwrap(), "--steps", "6,12", "--context-s", CTX, "--jobs", "1"];
+    let args = [
+        "extract",
+        "--quiet",
+        "--dataset",
+        manifest.to_str().unwrap(),
+        "--kind",
+        "manifest",
+        "--scale",
+        "1,5",
+        "--cache",
+        out.to_str().unwrap(),
+        "--steps",
+        "6,12",
+        "--context-s",
+        CTX,
+        "--jobs",
+        "1",
+    ];
     let dir = out.join("T006_w1.0_c3");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moodtap")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_moodtap")).args(args).stderr(std::process::Stdio::null()).spawn().unwrap();
     // Kill it (SIGKILL: no cleanup runs) as soon as the first song is written.
     let t0 = std::time::Instant::now();
     while cache::list_parts(&dir).map(|p| p.is_empty()).unwrap_or(true) && t0.elapsed().as_secs() < 60 {

@@ -44,7 +44,10 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<Vec<MergedConfig>, Cache
     for src in sources {
         let dirs = config_dirs(src)?;
         if dirs.is_empty() {
-            return Err(CacheError::NotFound(format!("{} is not a moodtap feature cache (no step-configuration directories)", src.display())));
+            return Err(CacheError::NotFound(format!(
+                "{} is not a moodtap feature cache (no step-configuration directories)",
+                src.display()
+            )));
         }
         for d in dirs {
             let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -133,7 +136,14 @@ fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheE
             parts_removed += 1;
         }
     }
-    Ok(MergedConfig { dir: out_dir.to_path_buf(), parts_read: keyed.len(), songs: taken.len(), rows, duplicate_rows, parts_removed })
+    Ok(MergedConfig {
+        dir: out_dir.to_path_buf(),
+        parts_read: keyed.len(),
+        songs: taken.len(),
+        rows,
+        duplicate_rows,
+        parts_removed,
+    })
 }
 
 /// Unites `_summary*.json` of the sources (and the output) into `out/_summary.json`.
@@ -146,7 +156,11 @@ fn merge_summaries(sources: &[PathBuf], out: &Path) -> Result<(), CacheError> {
         let mut names: Vec<PathBuf> = rd
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("_summary") && n.ends_with(".json")))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("_summary") && n.ends_with(".json"))
+            })
             .collect();
         names.sort();
         for p in names {
@@ -158,7 +172,8 @@ fn merge_summaries(sources: &[PathBuf], out: &Path) -> Result<(), CacheError> {
     let mut summaries = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).map_err(CacheError::io("cannot read", f))?;
-        let s: ExtractSummary = serde_json::from_str(&text).map_err(|e| CacheError::Invalid { path: f.clone(), reason: format!("not an extract summary: {e}") })?;
+        let s: ExtractSummary = serde_json::from_str(&text)
+            .map_err(|e| CacheError::Invalid { path: f.clone(), reason: format!("not an extract summary: {e}") })?;
         summaries.push(s);
     }
     if summaries.is_empty() {

@@ -151,7 +151,15 @@ pub struct CacheMeta {
 
 impl CacheMeta {
     /// Metadata for a new cache of step count `steps`.
-    pub fn new(steps: u32, context_s: f64, window_s: f64, dataset_kind: &str, dataset_path: &Path, label_scale: [f32; 2], swap_va: bool) -> Self {
+    pub fn new(
+        steps: u32,
+        context_s: f64,
+        window_s: f64,
+        dataset_kind: &str,
+        dataset_path: &Path,
+        label_scale: [f32; 2],
+        swap_va: bool,
+    ) -> Self {
         Self {
             feature_schema_version: FEATURE_SCHEMA_VERSION,
             moodtap_version: MOODTAP_VERSION.to_string(),
@@ -207,7 +215,11 @@ impl CacheMeta {
             Err(CacheError::ConfigMismatch { path: path.to_path_buf(), field, cached, requested, hint })
         };
         if other.feature_schema_version != self.feature_schema_version {
-            return mismatch("feature_schema_version", other.feature_schema_version.to_string(), self.feature_schema_version.to_string());
+            return mismatch(
+                "feature_schema_version",
+                other.feature_schema_version.to_string(),
+                self.feature_schema_version.to_string(),
+            );
         }
         if other.steps != self.steps {
             return mismatch("steps (T)", other.steps.to_string(), self.steps.to_string());
@@ -225,7 +237,11 @@ impl CacheMeta {
             return mismatch("analysis_rate_hz", other.analysis_rate_hz.to_string(), self.analysis_rate_hz.to_string());
         }
         if other.feature_names != self.feature_names {
-            return mismatch("feature_names", format!("{} names", other.feature_names.len()), format!("{} names (different order or spelling)", self.feature_names.len()));
+            return mismatch(
+                "feature_names",
+                format!("{} names", other.feature_names.len()),
+                format!("{} names (different order or spelling)", self.feature_names.len()),
+            );
         }
         if other.dataset_kind != self.dataset_kind {
             return mismatch("dataset_kind", other.dataset_kind.clone(), self.dataset_kind.clone());
@@ -243,7 +259,8 @@ impl CacheMeta {
     pub fn load(dir: &Path) -> Result<Self, CacheError> {
         let path = dir.join(META_FILE);
         let text = std::fs::read_to_string(&path).map_err(CacheError::io("cannot read", &path))?;
-        serde_json::from_str(&text).map_err(|e| CacheError::Invalid { path, reason: format!("not a moodtap cache configuration: {e}") })
+        serde_json::from_str(&text)
+            .map_err(|e| CacheError::Invalid { path, reason: format!("not a moodtap cache configuration: {e}") })
     }
 
     /// Creates `dir` with its configuration file, or checks that an existing
@@ -254,7 +271,8 @@ impl CacheMeta {
             let on_disk = Self::load(dir)?;
             return self.check_same(&on_disk, dir);
         }
-        let text = serde_json::to_string_pretty(self).map_err(|e| CacheError::Invalid { path: dir.join(META_FILE), reason: e.to_string() })?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| CacheError::Invalid { path: dir.join(META_FILE), reason: e.to_string() })?;
         write_atomically(&dir.join(META_FILE), text.as_bytes())
     }
 }
@@ -303,7 +321,12 @@ pub fn remove_stale_temps(dir: &Path, min_age: std::time::Duration) -> usize {
         if !(name.starts_with('.') && name.ends_with(".tmp")) {
             continue;
         }
-        let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| now.duration_since(t).ok()).is_some_and(|age| age >= min_age);
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age >= min_age);
         if old && std::fs::remove_file(&p).is_ok() {
             removed += 1;
         }
@@ -373,7 +396,13 @@ pub fn resolve_config_dir(dir: &Path, steps: Option<u32>) -> Result<PathBuf, Cac
             matching.push(d.clone());
         }
     }
-    let names = || all.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ");
+    let names = || {
+        all.iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match matching.len() {
         1 => Ok(matching.remove(0)),
         0 if all.is_empty() => Err(CacheError::NotFound(format!(

@@ -74,7 +74,10 @@ pub fn to_batch(schema: &SchemaRef, songs: &[SongRows], path: &Path) -> Result<R
     let mut cols: Vec<Vec<f32>> = (0..N_FEATURES).map(|_| Vec::with_capacity(n)).collect();
     for s in songs {
         if s.times_s.len() != s.steps.len() || s.features.len() != s.steps.len() * N_FEATURES {
-            return Err(CacheError::Invalid { path: path.to_path_buf(), reason: format!("song {}: ragged step rows", s.id) });
+            return Err(CacheError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("song {}: ragged step rows", s.id),
+            });
         }
         for (k, (&step, &t)) in s.steps.iter().zip(&s.times_s).enumerate() {
             ids.push(s.id.as_str());
@@ -138,7 +141,10 @@ impl PartWriter {
     /// Appends a batch (its schema must equal [`Self::schema`]).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), CacheError> {
         if batch.schema().fields() != self.schema.fields() {
-            return Err(CacheError::Invalid { path: self.path.clone(), reason: "batch schema differs from the cache schema".into() });
+            return Err(CacheError::Invalid {
+                path: self.path.clone(),
+                reason: "batch schema differs from the cache schema".into(),
+            });
         }
         match self.writer.as_mut() {
             Some(w) => w.write(batch).map_err(pq_err(&self.tmp)),
@@ -176,7 +182,10 @@ pub fn write_part(path: &Path, meta: &CacheMeta, songs: &[SongRows]) -> Result<(
 
 /// Opens a part: its footer key-value metadata (`moodtap.*` keys) and a
 /// reader builder. Checks the schema against `expected`.
-fn open(path: &Path, expected: Option<&SchemaRef>) -> Result<(BTreeMap<String, String>, ParquetRecordBatchReaderBuilder<File>), CacheError> {
+fn open(
+    path: &Path,
+    expected: Option<&SchemaRef>,
+) -> Result<(BTreeMap<String, String>, ParquetRecordBatchReaderBuilder<File>), CacheError> {
     let file = File::open(path).map_err(CacheError::io("cannot open", path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq_err(path))?;
     let kv = builder
@@ -188,7 +197,11 @@ fn open(path: &Path, expected: Option<&SchemaRef>) -> Result<(BTreeMap<String, S
     if let Some(expected) = expected {
         let got = builder.schema();
         let same = got.fields().len() == expected.fields().len()
-            && got.fields().iter().zip(expected.fields()).all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+            && got
+                .fields()
+                .iter()
+                .zip(expected.fields())
+                .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
         if !same {
             let first_diff = got
                 .fields()
@@ -210,7 +223,10 @@ fn open(path: &Path, expected: Option<&SchemaRef>) -> Result<(BTreeMap<String, S
 }
 
 /// Reads a whole part: footer metadata and record batches.
-pub fn read_part(path: &Path, expected: &SchemaRef) -> Result<(BTreeMap<String, String>, Vec<RecordBatch>), CacheError> {
+pub fn read_part(
+    path: &Path,
+    expected: &SchemaRef,
+) -> Result<(BTreeMap<String, String>, Vec<RecordBatch>), CacheError> {
     let (kv, builder) = open(path, Some(expected))?;
     let reader = builder.build().map_err(pq_err(path))?;
     let batches = reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))?;
@@ -243,32 +259,54 @@ pub fn song_ids(path: &Path) -> Result<Vec<String>, CacheError> {
 
 /// Column `i` of `batch` as strings.
 pub fn string_col<'a>(batch: &'a RecordBatch, i: usize, path: &Path) -> Result<&'a StringArray, CacheError> {
-    batch.column(i).as_any().downcast_ref::<StringArray>().ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not utf8") })
+    batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not utf8") })
 }
 
 /// Column `i` of `batch` as u32.
 pub fn u32_col<'a>(batch: &'a RecordBatch, i: usize, path: &Path) -> Result<&'a UInt32Array, CacheError> {
-    batch.column(i).as_any().downcast_ref::<UInt32Array>().ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not u32") })
+    batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<UInt32Array>()
+        .ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not u32") })
 }
 
 /// Column `i` of `batch` as f64.
 pub fn f64_col<'a>(batch: &'a RecordBatch, i: usize, path: &Path) -> Result<&'a Float64Array, CacheError> {
-    batch.column(i).as_any().downcast_ref::<Float64Array>().ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not f64") })
+    batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not f64") })
 }
 
 /// Column `i` of `batch` as f32.
 pub fn f32_col<'a>(batch: &'a RecordBatch, i: usize, path: &Path) -> Result<&'a Float32Array, CacheError> {
-    batch.column(i).as_any().downcast_ref::<Float32Array>().ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not f32") })
+    batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<Float32Array>()
+        .ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("column {i} is not f32") })
 }
 
 /// Parses the `moodtap.*` footer keys back into the fields a reader checks
 /// (T, context, window, hop, schema version), naming a missing or bad key.
 pub fn check_footer(kv: &BTreeMap<String, String>, meta: &CacheMeta, path: &Path) -> Result<(), CacheError> {
     let get = |k: &str| {
-        kv.get(&format!("moodtap.{k}")).ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("footer lacks moodtap.{k}: not written by moodtap extract") })
+        kv.get(&format!("moodtap.{k}")).ok_or_else(|| CacheError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("footer lacks moodtap.{k}: not written by moodtap extract"),
+        })
     };
     let num = |k: &str| -> Result<f64, CacheError> {
-        get(k)?.parse::<f64>().map_err(|_| CacheError::Invalid { path: path.to_path_buf(), reason: format!("footer moodtap.{k} is not a number") })
+        get(k)?.parse::<f64>().map_err(|_| CacheError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("footer moodtap.{k} is not a number"),
+        })
     };
     let mut on_disk = meta.clone();
     on_disk.feature_schema_version = num("feature_schema_version")? as u32;

@@ -99,7 +99,13 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
     let dir = resolve_config_dir(dir, req.steps)?;
     let meta = CacheMeta::load(&dir)?;
     let hint = "run `moodtap extract` with the settings you want (each T/window/context gets its own directory)";
-    let mismatch = |field, cached: String, requested: String| CacheError::ConfigMismatch { path: dir.clone(), field, cached, requested, hint };
+    let mismatch = |field, cached: String, requested: String| CacheError::ConfigMismatch {
+        path: dir.clone(),
+        field,
+        cached,
+        requested,
+        hint,
+    };
     if let Some(t) = req.steps {
         if t != meta.steps {
             return Err(mismatch("steps (T)", meta.steps.to_string(), t.to_string()));
@@ -125,7 +131,10 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
         });
     }
     if meta.feature_names.len() != N_FEATURES {
-        return Err(CacheError::Invalid { path: dir.join(super::META_FILE), reason: format!("{} feature names, expected {N_FEATURES}", meta.feature_names.len()) });
+        return Err(CacheError::Invalid {
+            path: dir.join(super::META_FILE),
+            reason: format!("{} feature names, expected {N_FEATURES}", meta.feature_names.len()),
+        });
     }
     let expected = schema(&meta.feature_names);
     let mut songs: Vec<SongSteps> = Vec::new();
@@ -165,7 +174,10 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
                 };
                 let s = &mut songs[slot];
                 if s.valence != val.value(r) || s.arousal != aro.value(r) {
-                    return Err(CacheError::Invalid { path: path.clone(), reason: format!("song {id}: labels differ between its steps") });
+                    return Err(CacheError::Invalid {
+                        path: path.clone(),
+                        reason: format!("song {id}: labels differ between its steps"),
+                    });
                 }
                 s.steps.push(steps.value(r));
                 s.times_s.push(times.value(r));
@@ -174,7 +186,11 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
                     if !v.is_finite() {
                         return Err(CacheError::Invalid {
                             path: path.clone(),
-                            reason: format!("song {id}, step {}: feature {} is {v} (features must be finite)", steps.value(r), meta.feature_names[j]),
+                            reason: format!(
+                                "song {id}, step {}: feature {} is {v} (features must be finite)",
+                                steps.value(r),
+                                meta.feature_names[j]
+                            ),
                         });
                     }
                     s.features.push(v);
@@ -186,7 +202,10 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
         validate_song(s, &meta, &dir)?;
     }
     if songs.is_empty() {
-        return Err(CacheError::NotFound(format!("{} holds no songs yet; run `moodtap extract` into it", dir.display())));
+        return Err(CacheError::NotFound(format!(
+            "{} holds no songs yet; run `moodtap extract` into it",
+            dir.display()
+        )));
     }
     songs.sort_by_key(|s| crate::dataset::natural_key(&s.id));
     Ok(StepTable { dir, meta, songs, duplicate_rows_skipped })
@@ -194,7 +213,8 @@ pub fn read(dir: &Path, req: &CacheRequest) -> Result<StepTable, CacheError> {
 
 /// Sorts a song's rows by step and checks steps 1..=n, times and labels.
 fn validate_song(s: &mut SongSteps, meta: &CacheMeta, dir: &Path) -> Result<(), CacheError> {
-    let bad = |reason: String| CacheError::Invalid { path: dir.to_path_buf(), reason: format!("song {}: {reason}", s.id) };
+    let bad =
+        |reason: String| CacheError::Invalid { path: dir.to_path_buf(), reason: format!("song {}: {reason}", s.id) };
     if !(0.0..=1.0).contains(&s.valence) || !(0.0..=1.0).contains(&s.arousal) {
         return Err(bad(format!("labels ({}, {}) outside [0, 1]", s.valence, s.arousal)));
     }
@@ -203,7 +223,8 @@ fn validate_song(s: &mut SongSteps, meta: &CacheMeta, dir: &Path) -> Result<(), 
         order.sort_by_key(|&i| s.steps[i]);
         let steps = order.iter().map(|&i| s.steps[i]).collect();
         let times = order.iter().map(|&i| s.times_s[i]).collect();
-        let feats = order.iter().flat_map(|&i| s.features[i * N_FEATURES..(i + 1) * N_FEATURES].iter().copied()).collect();
+        let feats =
+            order.iter().flat_map(|&i| s.features[i * N_FEATURES..(i + 1) * N_FEATURES].iter().copied()).collect();
         (s.steps, s.times_s, s.features) = (steps, times, feats);
     }
     for (i, (&k, &t)) in s.steps.iter().zip(&s.times_s).enumerate() {
