@@ -62,7 +62,7 @@ impl std::fmt::Display for Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("--shard '{s}': expected K/N with 0 ≤ K < N (e.g. 0/4 … 3/4)");
+        let bad = || format!("'{s}': expected K/N with 0 ≤ K < N (e.g. 0/4 … 3/4)");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if count == 0 || index >= count {
