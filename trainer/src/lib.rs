@@ -2,7 +2,10 @@
 //! plus the clap definitions in [`cli`]. The `moodtap` binary
 //! (`src/main.rs`) only parses arguments and dispatches.
 
+pub mod cache;
 pub mod cli;
 pub mod corpus;
 pub mod dataset;
+pub mod extract;
 pub mod features;
+pub mod select;

@@ -161,7 +161,7 @@ pub fn load(kind: DatasetKind, root: &Path, opts: &LoadOptions) -> Result<Datase
 }
 
 /// Sort key putting numeric ids in numeric order ("2" < "10").
-fn natural_key(id: &str) -> (u64, String) {
+pub fn natural_key(id: &str) -> (u64, String) {
     (id.parse::<u64>().unwrap_or(u64::MAX), id.to_string())
 }
 

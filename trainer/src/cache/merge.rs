@@ -1,0 +1,192 @@
+//! `moodtap cache merge`: combines the parts of one or more caches (shards
+//! extracted on different machines, or one cache's per-song parts) into one
+//! `part-merged.parquet` per step configuration.
+//!
+//! Merging streams part by part (memory holds one part), skips rows of songs
+//! already taken from an earlier part, writes the result atomically and only
+//! then deletes the parts it replaced inside the output directory (source
+//! directories elsewhere are left untouched). Interrupted at any point, a
+//! re-run finishes the job: a merged file plus leftover parts hold the same
+//! songs twice, which merging dedups and [`super::read`] tolerates.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use arrow_array::BooleanArray;
+
+use super::parquet_io::{check_footer, read_part, schema, song_ids, string_col, PartWriter, MERGED_ROW_GROUP_ROWS};
+use super::{config_dirs, list_parts, CacheError, CacheMeta, MERGED_PART};
+use crate::extract::ExtractSummary;
+
+/// What a merge did for one step configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedConfig {
+    /// Output step-configuration directory.
+    pub dir: PathBuf,
+    /// Part files read.
+    pub parts_read: usize,
+    /// Songs in the merged file.
+    pub songs: usize,
+    /// Rows in the merged file.
+    pub rows: usize,
+    /// Rows skipped because their song came from an earlier part.
+    pub duplicate_rows: usize,
+    /// Part files deleted from the output directory after the merge.
+    pub parts_removed: usize,
+}
+
+/// Merges the caches `sources` (cache roots or step-configuration
+/// directories) into the cache root `out` (which may be one of them).
+/// Also unites the sources' `_summary*.json` into `out/_summary.json`.
+pub fn merge(sources: &[PathBuf], out: &Path) -> Result<Vec<MergedConfig>, CacheError> {
+    // Step-configuration name → its directories in the sources.
+    let mut by_name: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for src in sources {
+        let dirs = config_dirs(src)?;
+        if dirs.is_empty() {
+            return Err(CacheError::NotFound(format!(
+                "{} is not a moodtap feature cache (no step-configuration directories)",
+                src.display()
+            )));
+        }
+        for d in dirs {
+            let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            by_name.entry(name).or_default().push(d);
+        }
+    }
+    std::fs::create_dir_all(out).map_err(CacheError::io("cannot create", out))?;
+    let mut results = Vec::new();
+    for (name, dirs) in &by_name {
+        results.push(merge_config(dirs, &out.join(name))?);
+    }
+    merge_summaries(sources, out)?;
+    Ok(results)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheError> {
+    let meta = CacheMeta::load(&dirs[0])?;
+    for d in &dirs[1..] {
+        meta.check_same(&CacheMeta::load(d)?, d)?;
+    }
+    meta.create_or_check(out_dir)?;
+    super::remove_stale_temps(out_dir, super::STALE_TEMP_AGE);
+    // Inputs: the sources' parts plus whatever the output already holds.
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for d in dirs.iter().map(PathBuf::as_path).chain(std::iter::once(out_dir)) {
+        for p in list_parts(d)? {
+            if !inputs.iter().any(|q| same_file(q, &p)) {
+                inputs.push(p);
+            }
+        }
+    }
+    // Larger (already merged) parts first, then per-song parts in song order,
+    // so a merge of per-song parts comes out sorted by song id.
+    let mut keyed = Vec::new();
+    for p in inputs {
+        let ids = song_ids(&p)?;
+        let first = ids.first().map(|s| crate::dataset::natural_key(s)).unwrap_or((u64::MAX, String::new()));
+        keyed.push((std::cmp::Reverse(ids.len()), first, p));
+    }
+    keyed.sort();
+    let expected = schema(&meta.feature_names);
+    let target = out_dir.join(MERGED_PART);
+    let mut writer = PartWriter::create(&target, &meta, MERGED_ROW_GROUP_ROWS)?;
+    let mut taken: HashSet<String> = HashSet::new();
+    let (mut rows, mut duplicate_rows) = (0usize, 0usize);
+    for (_, _, path) in &keyed {
+        let (kv, batches) = read_part(path, &expected)?;
+        check_footer(&kv, &meta, path)?;
+        let mut in_this_part: HashSet<String> = HashSet::new();
+        for batch in &batches {
+            let ids = string_col(batch, 0, path)?;
+            let keep: BooleanArray = (0..batch.num_rows())
+                .map(|r| {
+                    let id = ids.value(r);
+                    Some(in_this_part.contains(id) || !taken.contains(id))
+                })
+                .collect();
+            for r in 0..batch.num_rows() {
+                if keep.value(r) {
+                    in_this_part.insert(ids.value(r).to_string());
+                }
+            }
+            let kept = arrow_select::filter::filter_record_batch(batch, &keep)
+                .map_err(|e| CacheError::Parquet { path: path.clone(), message: e.to_string() })?;
+            duplicate_rows += batch.num_rows() - kept.num_rows();
+            rows += kept.num_rows();
+            if kept.num_rows() > 0 {
+                writer.write(&kept)?;
+            }
+        }
+        taken.extend(in_this_part);
+    }
+    writer.finish()?;
+    // The merged file is in place: remove what it replaces in the output.
+    let mut parts_removed = 0;
+    for (_, _, p) in &keyed {
+        if p.parent().is_some_and(|d| same_file(d, out_dir)) && !same_file(p, &target) {
+            std::fs::remove_file(p).map_err(CacheError::io("cannot remove merged part", p))?;
+            parts_removed += 1;
+        }
+    }
+    Ok(MergedConfig {
+        dir: out_dir.to_path_buf(),
+        parts_read: keyed.len(),
+        songs: taken.len(),
+        rows,
+        duplicate_rows,
+        parts_removed,
+    })
+}
+
+/// Unites `_summary*.json` of the sources (and the output) into `out/_summary.json`.
+fn merge_summaries(sources: &[PathBuf], out: &Path) -> Result<(), CacheError> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for root in sources.iter().map(PathBuf::as_path).chain(std::iter::once(out)) {
+        // A step-configuration directory given as a source: its summary is in the parent.
+        let root = if root.join(super::META_FILE).is_file() { root.parent().unwrap_or(root) } else { root };
+        let Ok(rd) = std::fs::read_dir(root) else { continue };
+        let mut names: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("_summary") && n.ends_with(".json"))
+            })
+            .collect();
+        names.sort();
+        for p in names {
+            if !files.iter().any(|q| same_file(q, &p)) {
+                files.push(p);
+            }
+        }
+    }
+    let mut summaries = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(CacheError::io("cannot read", f))?;
+        let s: ExtractSummary = serde_json::from_str(&text)
+            .map_err(|e| CacheError::Invalid { path: f.clone(), reason: format!("not an extract summary: {e}") })?;
+        summaries.push(s);
+    }
+    if summaries.is_empty() {
+        return Ok(());
+    }
+    // A previous merged `_summary.json` in the output already counts the
+    // shards it came from: prefer the shard files when both exist.
+    let has_shards = files.iter().any(|f| f.file_name().is_some_and(|n| n.to_string_lossy().contains(".shard-")));
+    let chosen: Vec<ExtractSummary> = files
+        .iter()
+        .zip(summaries)
+        .filter(|(f, _)| !has_shards || f.file_name().is_some_and(|n| n.to_string_lossy().contains(".shard-")))
+        .map(|(_, s)| s)
+        .collect();
+    ExtractSummary::combine(&chosen).write(&out.join("_summary.json"))
+}
