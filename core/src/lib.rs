@@ -9,17 +9,21 @@
 //! - [`steps`]: per-step feature vectors (88 eGeMAPS functionals + 9 MIR
 //!   descriptors over a window) from one front end.
 //! - `selection` (feature `selection`): filter + ε-SVR wrapper selection.
+//! - [`model`]: the CBSA network, its file format and inference.
+//! - [`analyzer`]: audio in, continuous (valence, arousal, coverage) out —
+//!   what the plugin and `moodtap analyze` run.
 //!
 //! Nothing here depends on a plugin framework. Extractors follow one pattern:
 //! `new(config)` allocates everything, per-frame processing never allocates.
 
+pub mod analyzer;
 pub mod audio;
 pub mod dsp;
 pub mod features;
 #[cfg(feature = "selection")]
 pub mod selection;
-pub mod steps;
 pub mod model;
+pub mod steps;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;

@@ -37,10 +37,7 @@ use super::network::Network;
 pub const MAGIC: [u8; 8] = *b"MOODTAP\x1a";
 /// The only format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
-/// Version of the feature definitions (eGeMAPS v02 + MIR set, step summary) a model was
-/// trained on. Bump when any feature's definition changes so that old models are refused
-/// instead of silently fed different numbers.
-pub const FEATURE_SCHEMA_VERSION: u32 = 1;
+pub use crate::steps::FEATURE_SCHEMA_VERSION;
 /// Upper bound on the JSON metadata (ordered names and two stats vectors for a few thousand
 /// features fit in well under 1 MiB).
 pub const MAX_METADATA_LEN: usize = 4 << 20;

@@ -41,10 +41,7 @@ use serde::{Deserialize, Serialize};
 
 pub use read::{read, CacheRequest, SongSteps, StepTable};
 
-/// Version of the step-feature definition (names, order, units, step
-/// timing rules). Bump it whenever `moodtap_core::steps` changes what a
-/// column means, so stale caches are refused instead of silently mixed.
-pub const FEATURE_SCHEMA_VERSION: u32 = 1;
+pub use moodtap_core::steps::FEATURE_SCHEMA_VERSION;
 
 /// moodtap's version, recorded in every part.
 pub const MOODTAP_VERSION: &str = env!("CARGO_PKG_VERSION");

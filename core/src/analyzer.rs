@@ -1,0 +1,191 @@
+//! The continuous estimator both the plugin's analysis thread and
+//! `moodtap analyze` run (DESIGN.md §1): mono audio at any rate in,
+//! `(valence, arousal, coverage)` out after every step.
+//!
+//! host rate ─► [`StreamResampler`] ─► 22 050 Hz ─► [`StepExtractor`]
+//! (97 raw values per step) ─► the model's feature columns, z-scored with
+//! the model file's statistics ─► ring of the last `T` steps ─►
+//! [`LoadedModel::predict`] (allocation-free fast path).
+//!
+//! Until `T` steps have been seen, the older positions of the model input
+//! hold the normalised mean (zeros) and the estimate's `coverage` says which
+//! share of the context is real audio (DESIGN.md §2). Every call after
+//! [`Analyzer::new`] is allocation-free.
+
+use crate::audio::resample::{ResampleError, StreamResampler};
+use crate::audio::sanitize;
+use crate::model::{InferenceError, LoadedModel, ModelMetadata};
+use crate::steps::{raw_step_names, Step, StepConfig, StepError, StepExtractor};
+
+/// One estimate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Time of the step it ends on, s since the start (or the last reset).
+    pub time_s: f64,
+    /// Valence in [0, 1].
+    pub valence: f32,
+    /// Arousal in [0, 1].
+    pub arousal: f32,
+    /// Share of the model's `T` steps that hold real audio (1 = context full).
+    pub coverage: f32,
+}
+
+impl Estimate {
+    /// True while the model's context is not yet filled with audio.
+    pub fn warming_up(&self) -> bool {
+        self.coverage < 1.0
+    }
+}
+
+/// Why an analyzer could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzerError {
+    /// The model needs a feature this build does not compute.
+    #[error("the model expects feature {0:?}, which this moodtap version does not compute (model made by another version?)")]
+    UnknownFeature(String),
+    /// The model was trained at another analysis rate.
+    #[error("the model expects features at {0} Hz; moodtap analyses at 22050 Hz")]
+    AnalysisRate(u32),
+    /// The host rate is unsupported.
+    #[error(transparent)]
+    Resample(#[from] ResampleError),
+    /// The model's step timing is unusable.
+    #[error(transparent)]
+    Steps(#[from] StepError),
+}
+
+/// Continuous valence/arousal estimation over a stream.
+pub struct Analyzer {
+    model: LoadedModel,
+    resampler: StreamResampler,
+    steps: StepExtractor,
+    /// Raw-step column of each model feature.
+    columns: Vec<usize>,
+    /// Ring of the last `T` z-scored steps (`T × N`).
+    ring: Vec<f32>,
+    /// Model input in time order, oldest first, zeros where no audio yet.
+    input: Vec<f32>,
+    steps_seen: u64,
+    latest: Option<Estimate>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("steps_seen", &self.steps_seen).field("latest", &self.latest).finish()
+    }
+}
+
+impl Analyzer {
+    /// An analyzer running `model` on mono audio at `input_rate_hz` (8–192 kHz).
+    pub fn new(model: LoadedModel, input_rate_hz: u32) -> Result<Self, AnalyzerError> {
+        let meta = model.metadata();
+        if meta.analysis_rate_hz != crate::ANALYSIS_RATE_HZ {
+            return Err(AnalyzerError::AnalysisRate(meta.analysis_rate_hz));
+        }
+        let names: Vec<&str> = raw_step_names().collect();
+        let columns = meta
+            .feature_names
+            .iter()
+            .map(|f| names.iter().position(|n| n == f).ok_or_else(|| AnalyzerError::UnknownFeature(f.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let steps = StepExtractor::new(
+            crate::ANALYSIS_RATE_HZ,
+            StepConfig { window_s: meta.window_s, hop_s: meta.hop_s },
+        )?;
+        let len = meta.t_steps * columns.len();
+        Ok(Self {
+            resampler: StreamResampler::new(input_rate_hz, crate::ANALYSIS_RATE_HZ)?,
+            steps,
+            columns,
+            ring: vec![0.0; len],
+            input: vec![0.0; len],
+            steps_seen: 0,
+            latest: None,
+            model,
+        })
+    }
+
+    /// The model's metadata (names, timing, provenance).
+    pub fn metadata(&self) -> &ModelMetadata {
+        self.model.metadata()
+    }
+
+    /// The most recent estimate, if any step has completed.
+    pub fn latest(&self) -> Option<Estimate> {
+        self.latest
+    }
+
+    /// Feeds mono samples at the input rate (any block size; NaN/Inf count as
+    /// silence); calls `on_estimate` after every completed step.
+    pub fn push(&mut self, samples: &[f32], mut on_estimate: impl FnMut(&Estimate)) {
+        let Self { resampler, steps, model, columns, ring, input, steps_seen, latest } = self;
+        let mut block_buf = [0.0f32; 1024];
+        for chunk in samples.chunks(block_buf.len()) {
+            let block = &mut block_buf[..chunk.len()];
+            block.copy_from_slice(chunk);
+            sanitize(block);
+            resampler.push(block, |resampled| {
+                steps.push(resampled, |step| {
+                    let e = Self::on_step(step, model, columns, ring, input, steps_seen);
+                    *latest = Some(e);
+                    on_estimate(&e);
+                });
+            });
+        }
+    }
+
+    /// End of a file: flushes the resampler and the step extractor, emitting
+    /// the last steps, then resets.
+    pub fn finish(&mut self, mut on_estimate: impl FnMut(&Estimate)) {
+        let Self { resampler, steps, model, columns, ring, input, steps_seen, latest } = self;
+        let mut emit = |step: &Step| {
+            let e = Self::on_step(step, model, columns, ring, input, steps_seen);
+            *latest = Some(e);
+            on_estimate(&e);
+        };
+        resampler.finish(|resampled| steps.push(resampled, &mut emit));
+        steps.finish(&mut emit);
+        self.reset();
+    }
+
+    /// Forgets all audio (transport jump, new file); the model stays loaded.
+    pub fn reset(&mut self) {
+        self.resampler.reset();
+        self.steps.reset();
+        self.ring.iter_mut().for_each(|v| *v = 0.0);
+        self.steps_seen = 0;
+        self.latest = None;
+    }
+
+    fn on_step(
+        step: &Step,
+        model: &mut LoadedModel,
+        columns: &[usize],
+        ring: &mut [f32],
+        input: &mut [f32],
+        steps_seen: &mut u64,
+    ) -> Estimate {
+        let n = columns.len();
+        let t = ring.len() / n;
+        let slot = (*steps_seen % t as u64) as usize;
+        let row = &mut ring[slot * n..(slot + 1) * n];
+        for (v, &c) in row.iter_mut().zip(columns) {
+            *v = step.values[c];
+        }
+        model.normalize(row);
+        *steps_seen += 1;
+        // Oldest first: the `filled` real steps at the end, zeros before them.
+        let filled = (*steps_seen).min(t as u64) as usize;
+        input[..(t - filled) * n].iter_mut().for_each(|v| *v = 0.0);
+        for k in 0..filled {
+            let src_step = (*steps_seen - filled as u64 + k as u64) % t as u64;
+            let dst = (t - filled + k) * n;
+            input[dst..dst + n].copy_from_slice(&ring[src_step as usize * n..(src_step as usize + 1) * n]);
+        }
+        let est = model.predict(input).unwrap_or_else(|InferenceError::InputLength { .. }| {
+            // Unreachable: the input is sized from the model at construction.
+            crate::model::Estimate { valence: 0.5, arousal: 0.5 }
+        });
+        Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: filled as f32 / t as f32 }
+    }
+}
