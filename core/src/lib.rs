@@ -23,6 +23,7 @@ pub mod features;
 #[cfg(feature = "selection")]
 pub mod selection;
 pub mod model;
+pub mod rng;
 pub mod steps;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).

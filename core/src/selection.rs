@@ -211,37 +211,12 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed seeded generator
-/// for the fold shuffle, so the result does not depend on a `rand` version.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n ≥ 1), by rejection so there is no modulo bias.
-    fn below(&mut self, n: u64) -> u64 {
-        let zone = u64::MAX - u64::MAX % n;
-        loop {
-            let v = self.next();
-            if v < zone {
-                return v % n;
-            }
-        }
-    }
-}
-
 /// Fold of each song: a seeded shuffle dealt round-robin into `folds` folds.
 pub fn fold_assignment(songs: usize, folds: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..songs).collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = crate::rng::SplitMix64::new(seed);
     for i in (1..songs).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
+        let j = rng.below_exact(i as u64 + 1) as usize;
         order.swap(i, j);
     }
     let mut fold = vec![0; songs];

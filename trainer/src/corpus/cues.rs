@@ -7,7 +7,7 @@
 //! permutations give near-zero pairwise correlation between cues (expected
 //! |r| ≈ 1/√count), so a model cannot learn one cue as a proxy for another.
 
-use super::rng::SplitMix64;
+use moodtap_core::rng::SplitMix64;
 
 /// Tempo range, beats per minute (Gabrielsson & Lindström 2010 discuss
 /// tempi from slow ~50 to fast ~180 BPM; beyond that, listeners re-group

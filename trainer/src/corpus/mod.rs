@@ -24,7 +24,6 @@
 pub mod cues;
 pub mod labels;
 pub mod render;
-pub mod rng;
 pub mod score;
 
 use std::fmt::Write as _;
@@ -35,7 +34,7 @@ use rayon::prelude::*;
 pub use cues::Cues;
 pub use render::Renderer;
 
-use rng::SplitMix64;
+use moodtap_core::rng::SplitMix64;
 use score::Score;
 
 /// Default SoundFont: TimGM6mb (GPL-2, 6 MB), Debian package

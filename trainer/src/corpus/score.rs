@@ -19,7 +19,7 @@
 //! | instrumentation / drums | GM programs of [`super::cues::Family`]; kick/snare/hi-hat pattern on channel 10 |
 
 use super::cues::{Cues, Dynamics, Mode};
-use super::rng::SplitMix64;
+use moodtap_core::rng::SplitMix64;
 
 /// MIDI channel of the melody.
 pub const CH_MELODY: u8 = 0;

@@ -1,8 +1,10 @@
-//! A small, value-stable pseudo-random generator for the corpus.
+//! A small, value-stable pseudo-random generator for everything seeded in
+//! moodtap (the synthetic corpus, selection folds, training splits and batch
+//! order).
 //!
-//! The corpus must be bit-identical for the same arguments on any machine
-//! and with any crate versions, so it does not use `rand`'s `StdRng` (whose
-//! algorithm may change between releases). SplitMix64 (Steele, Lea & Flood,
+//! Results must be identical for the same seed on any machine and with any
+//! crate versions, so this does not use `rand`'s `StdRng` (whose algorithm
+//! may change between releases). SplitMix64 (Steele, Lea & Flood,
 //! "Fast splittable pseudorandom number generators", OOPSLA 2014) is tiny,
 //! passes BigCrush and is fully specified by its constants below.
 
@@ -55,6 +57,21 @@ impl SplitMix64 {
         }
         // Multiply-shift; the bias is below 2^-40 for the small n used here.
         (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+
+    /// Uniform integer in `0..n` without any bias (rejection sampling);
+    /// `n ≥ 1`, returns 0 for `n == 0`.
+    pub fn below_exact(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        let zone = u64::MAX - u64::MAX % n;
+        loop {
+            let v = self.next_u64();
+            if v < zone {
+                return v % n;
+            }
+        }
     }
 
     /// `true` with probability `p`.
