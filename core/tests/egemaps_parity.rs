@@ -24,6 +24,8 @@
 //! `MOODTAP_PARITY_REPORT=path.md` writes the per-feature table (worst error
 //! over all files) that `tests/golden/README.md` publishes.
 
+#[path = "common/golden_audio.rs"]
+mod golden_audio;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -34,14 +36,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn audio_dir() -> PathBuf {
-    std::env::var_os("MOODTAP_GOLDEN_AUDIO").map(PathBuf::from).unwrap_or_else(|| root().join("target/golden-audio"))
-}
 
 /// Golden WAV as openSMILE saw it: opensmile-python hands int16 samples to
 /// openSMILE, which scales them by 1/32767.
 fn read_wav(name: &str) -> Vec<f32> {
-    let p = audio_dir().join(format!("{name}.wav"));
+    let p = golden_audio::golden_wav(name);
     let r = hound::WavReader::open(&p)
         .unwrap_or_else(|e| panic!("{}: {e}; run `tests/golden/make_golden.py audio` first", p.display()));
     r.into_samples::<i16>().map(|s| s.unwrap() as f32 / 32767.0).collect()

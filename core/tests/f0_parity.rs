@@ -16,6 +16,8 @@
 //!    below. Differences come only from FFT rounding (realfft vs. Ooura) that
 //!    moves near-tie decisions.
 
+#[path = "common/golden_audio.rs"]
+mod golden_audio;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -52,23 +54,10 @@ fn reference_dir() -> PathBuf {
     }
 }
 
-fn audio_dir() -> PathBuf {
-    match std::env::var_os("MOODTAP_GOLDEN_AUDIO") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/golden-audio"),
-    }
-}
 
 fn load_audio(name: &str) -> Vec<f32> {
     let src = if name == "music_cut10s" { MUSIC_SOURCE } else { name };
-    let path = audio_dir().join(format!("{src}.wav"));
-    if !path.exists() {
-        panic!(
-            "golden audio {} is missing: run `tests/golden/make_golden.py audio` \
-             (or point MOODTAP_GOLDEN_AUDIO at the rendered WAVs)",
-            path.display()
-        );
-    }
+    let path = golden_audio::golden_wav(src);
     let mut r = hound::WavReader::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let spec = r.spec();
     assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (SR, 1, 16), "{}", path.display());

@@ -3,19 +3,16 @@
 //! the F0 lag, the pending ring and the end-of-input tail, and that block
 //! size never changes the output.
 
+#[path = "common/golden_audio.rs"]
+mod golden_audio;
 use std::path::PathBuf;
 
 use moodtap_core::features::egemaps::{Egemaps, IndexedRawLlds};
 
-fn audio_dir() -> PathBuf {
-    std::env::var_os("MOODTAP_GOLDEN_AUDIO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/golden-audio"))
-}
 
 /// WAV samples as openSMILE receives them from opensmile-python (i16 / 32767).
 fn read_wav(name: &str) -> Vec<f32> {
-    let p = audio_dir().join(format!("{name}.wav"));
+    let p = golden_audio::golden_wav(name);
     let r = hound::WavReader::open(&p)
         .unwrap_or_else(|e| panic!("{}: {e}; run `tests/golden/make_golden.py audio` first", p.display()));
     r.into_samples::<i16>().map(|s| s.unwrap() as f32 / 32767.0).collect()

@@ -7,6 +7,8 @@
 //! `gemapsv01b_frame25`: 441-sample frames on a 221-sample hop, Hamming
 //! window, 512-point symmetric zero padding.
 
+#[path = "common/golden_audio.rs"]
+mod golden_audio;
 use std::path::{Path, PathBuf};
 
 use moodtap_core::dsp::framer::Framer;
@@ -73,17 +75,6 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn audio_dir() -> PathBuf {
-    let dir = std::env::var_os("MOODTAP_GOLDEN_AUDIO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target").join("golden-audio"));
-    assert!(
-        dir.is_dir(),
-        "golden audio not found at {}: run `tests/golden/make_golden.py audio` (or set MOODTAP_GOLDEN_AUDIO)",
-        dir.display()
-    );
-    dir
-}
 
 /// 16-bit PCM as openSMILE reads it: `i16 / 32767` (smileUtil.c, smilePcm_convertSamples).
 fn read_wav(path: &Path) -> Vec<f32> {
@@ -165,10 +156,9 @@ impl Report {
 
 #[test]
 fn spectral_llds_match_opensmile_per_frame() {
-    let audio = audio_dir();
     let mut report = Report::default();
     for (csv, wav, first, count) in CASES {
-        let samples = read_wav(&audio.join(format!("{wav}.wav")));
+        let samples = read_wav(&golden_audio::golden_wav(wav));
         let end = count.map_or(samples.len(), |c| (first + c).min(samples.len()));
         report.compare(csv, &run(&samples[first..end]), &read_reference(&repo_root().join(REF_DIR), csv));
     }
@@ -183,7 +173,6 @@ fn spectral_llds_match_opensmile_on_extra_references() {
     let Some(dir) = std::env::var_os("MOODTAP_SPECTRAL_REFS").map(PathBuf::from) else {
         return;
     };
-    let audio = audio_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".csv").map(str::to_owned))
@@ -191,7 +180,7 @@ fn spectral_llds_match_opensmile_on_extra_references() {
     names.sort();
     let mut report = Report::default();
     for name in &names {
-        let samples = read_wav(&audio.join(format!("{name}.wav")));
+        let samples = read_wav(&golden_audio::golden_wav(name));
         report.compare(name, &run(&samples), &read_reference(&dir, name));
     }
     report.finish();

@@ -14,6 +14,8 @@
 //! (Hamming), the 60 ms frame is Gaussian (σ = 0.4). Row `k` of a reference
 //! is frame `k`.
 
+#[path = "common/golden_audio.rs"]
+mod golden_audio;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -31,17 +33,6 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/components")
 }
 
-fn audio_dir() -> PathBuf {
-    let dir = std::env::var_os("MOODTAP_GOLDEN_AUDIO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/golden-audio"));
-    assert!(
-        dir.join("speech_en.wav").is_file(),
-        "golden audio not found in {} — run `tests/golden/make_golden.py audio` (or set MOODTAP_GOLDEN_AUDIO)",
-        dir.display()
-    );
-    dir
-}
 
 /// A reference CSV: header names and numeric rows.
 struct Golden {
@@ -252,9 +243,9 @@ fn load_case(name: &str) -> Vec<f32> {
         "synth_resonators" => synth_resonators(),
         "synth_jitter" => synth_jitter(),
         "music_singularity_awakening_10s" => {
-            read_wav(&audio_dir().join("music_singularity_awakening.wav"), 10 * SR as usize)
+            read_wav(&golden_audio::golden_wav("music_singularity_awakening"), 10 * SR as usize)
         }
-        _ => read_wav(&audio_dir().join(format!("{name}.wav")), usize::MAX),
+        _ => read_wav(&golden_audio::golden_wav(name), usize::MAX),
     }
 }
 

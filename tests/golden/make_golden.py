@@ -106,7 +106,7 @@ def speech(out):
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "speech.wav")
         run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", raw, SPEECH_TEXT])
-        run(["sox", raw, "-r", str(SR), "-c", "1", "-b", "16", os.path.join(out, "speech_en.wav"), "rate", "-v"])
+        run(["sox", "-R", raw, "-r", str(SR), "-c", "1", "-b", "16", os.path.join(out, "speech_en.wav"), "rate", "-v"])
 
 
 def music(out):
@@ -119,9 +119,9 @@ def music(out):
                 mid = os.path.join(tmp, "x.wav")
                 run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", src, "-ss", str(start), "-t", str(dur),
                      "-c:a", "pcm_f32le", mid])
-                run(["sox", mid, "-r", str(SR), "-c", "1", "-b", "16", dst, "rate", "-v"])
+                run(["sox", "-R", mid, "-r", str(SR), "-c", "1", "-b", "16", dst, "rate", "-v"])
         else:
-            run(["sox", src, "-r", str(SR), "-c", "1", "-b", "16", dst, "trim", str(start), str(dur), "rate", "-v"])
+            run(["sox", "-R", src, "-r", str(SR), "-c", "1", "-b", "16", dst, "trim", str(start), str(dur), "rate", "-v"])
 
 
 def sha256(path):
