@@ -122,7 +122,8 @@ mod tests {
     fn every_level_gives_the_portable_bits() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(29);
         for n in [0usize, 1, 3, 7, 8, 9, 15, 16, 17, 100, 257, 1000] {
-            let a: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0) * 10f64.powi(rng.random_range(-8..3))).collect();
+            let a: Vec<f64> =
+                (0..n).map(|_| rng.random_range(-1.0..1.0) * 10f64.powi(rng.random_range(-8..3))).collect();
             let b: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let want = dot_f64_body(&a, &b);
             // The reference order, written out.

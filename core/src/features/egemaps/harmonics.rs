@@ -427,7 +427,13 @@ impl Harmonics {
                     self.frq[p + 1],
                     mag[p + 1] as f64,
                 );
-                Harmonic { bin: peak, freq_interp: x as f32, magnitude: mag[p], magnitude_interp: y as f32, duplicate: false }
+                Harmonic {
+                    bin: peak,
+                    freq_interp: x as f32,
+                    magnitude: mag[p],
+                    magnitude_interp: y as f32,
+                    duplicate: false,
+                }
             } else {
                 Harmonic { bin: cand, ..Harmonic::default() }
             };
@@ -435,7 +441,6 @@ impl Harmonics {
             last_bin = cand;
         }
     }
-
 }
 
 /// The duplicate rule of `postProcessHarmonics`: an entry at the same bin
