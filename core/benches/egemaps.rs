@@ -34,9 +34,9 @@ use realfft::num_complex::Complex32;
 fn run(e: &mut Egemaps, x: &[f32]) -> f32 {
     let mut acc = 0.0f32;
     for block in x.chunks(2048) {
-        e.push(block, |f| acc += f.formants.freq_hz[0] + f.spectral.loudness);
+        e.push(block, |f| acc += f.f0_hz + f.llds.spectral.loudness_sones);
     }
-    e.finish(|f| acc += f.formants.freq_hz[0] + f.spectral.loudness);
+    e.finish(|f| acc += f.f0_hz + f.llds.spectral.loudness_sones);
     acc
 }
 
@@ -83,9 +83,15 @@ fn frames(x: &[f32]) -> Frames {
     let mut raw = Vec::new();
     e.push(x, |r| raw.push(*r));
     e.finish(|r| raw.push(*r));
-    for r in raw.iter().filter(|r| r.voice.is_some()).take(f.mag60.len()) {
-        f.f0_hz.push(r.voice.map_or(0.0, |v| v.f0.f0_hz));
-        f.formants.push(r.formants);
+    for r in raw.iter().filter(|r| r.llds.voice.is_some()).take(f.mag60.len()) {
+        f.f0_hz.push(r.f0_hz);
+    }
+    let n_fft25 = 2 * (f.bins25[0].len() - 1);
+    let mut tracker = FormantTracker::new(sr, fr.frame25, n_fft25).expect("valid geometry");
+    for bins in &f.bins25[..f.f0_hz.len()] {
+        let mut out = Formants::default();
+        tracker.process(bins, &mut out);
+        f.formants.push(out);
     }
     f
 }

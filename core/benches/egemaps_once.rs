@@ -16,21 +16,26 @@ mod common;
 use std::io::Write;
 use std::time::Instant;
 
-use moodtap_core::features::egemaps::{Egemaps, RawLldFrame};
+use moodtap_core::features::egemaps::{Egemaps, IndexedRawLlds};
 
-fn values(f: &RawLldFrame) -> Vec<f32> {
-    let s = &f.spectral;
-    let mut v =
-        vec![s.loudness, s.alpha_ratio_db, s.hammarberg_db, s.slope_0_500, s.slope_500_1500, s.flux, s.energy_sq];
+fn values(f: &IndexedRawLlds) -> Vec<f32> {
+    let s = &f.llds.spectral;
+    let mut v = vec![
+        s.loudness_sones,
+        s.alpha_ratio_db,
+        s.hammarberg_index_db,
+        s.slope_0_500,
+        s.slope_500_1500,
+        s.spectral_flux,
+        s.energy_sq,
+    ];
     v.extend(s.mfcc);
-    v.extend(f.formants.freq_hz);
-    v.extend(f.formants.bandwidth_hz);
-    if let Some(vq) = &f.voice {
-        v.extend([vq.f0.f0_hz, vq.f0.f0_semitones, vq.f0.voicing]);
-        let h = &vq.harmonics;
-        v.extend([h.hnr_acf_db, h.h1_h2_db, h.h1_a3_db]);
-        v.extend(h.formant_amplitude_db);
-        v.extend([vq.jitter.jitter_local, vq.jitter.shimmer_local_db]);
+    if let Some(vq) = &f.llds.voice {
+        v.extend([f.f0_hz, vq.f0_semitones, vq.jitter_local, vq.shimmer_local_db]);
+        v.extend([vq.hnr_db, vq.h1_h2_db, vq.h1_a3_db]);
+        v.extend(vq.formant_freq_hz);
+        v.extend(vq.formant_bandwidth_hz);
+        v.extend(vq.formant_amplitude_db);
     }
     v
 }

@@ -9,5 +9,6 @@
 
 pub mod framer;
 pub mod frontend;
+pub mod simd;
 pub mod spectrum;
 pub mod window;

@@ -57,6 +57,8 @@
 
 use realfft::num_complex::{Complex32, Complex64};
 
+use crate::dsp::simd::{self, SimdLevel};
+
 use super::config::FRAME25_S;
 
 /// Resampling target of `[gemapsv01b_resampLpc]`: `targetFs = 11000` (Hz).
@@ -115,9 +117,10 @@ pub struct FormantTracker {
     nyquist_cos: Vec<f32>,
     /// Divisor of the inverse DFT: `n_fft / 2` (integer division, as openSMILE).
     scale: f32,
-    /// The CPU has AVX (checked once in `new`): the resampler's inner loop
-    /// then runs 8 lanes wide (see [`accumulate_row`]).
-    has_avx: bool,
+    /// Widest vectors of the running CPU, for [`irdft_rows`].
+    simd: SimdLevel,
+    /// Per-frame coefficients `(Re X_k, Im′X_k)` of bins 1…n_pairs.
+    coefs: Vec<[f32; 2]>,
     /// The resampled frame at 11 kHz (220 samples for a 20 ms frame).
     resampled: Vec<f32>,
     /// Workspace of [`lpc_acf`]: the resampled frame reversed, then
@@ -188,7 +191,8 @@ impl FormantTracker {
             sin,
             nyquist_cos,
             scale: (n_fft / 2) as f32,
-            has_avx: cpu_has_avx(),
+            simd: SimdLevel::detect(),
+            coefs: vec![[0.0; 2]; n_pairs],
             resampled: vec![0.0; n_out],
             reversed: vec![0.0; n_out + LPC_ORDER],
             lpc: [0.0; LPC_ORDER],
@@ -259,7 +263,6 @@ impl FormantTracker {
     /// results) while the inner loop over `i` is a plain vectorisable
     /// multiply-add over contiguous table rows.
     fn resample(&mut self, bins: &[Complex32]) {
-        let n_out = self.resampled.len();
         let out = &mut self.resampled[..];
         out.fill(bins[0].re);
         if self.use_nyquist {
@@ -268,67 +271,38 @@ impl FormantTracker {
                 *o += re * c;
             }
         }
-        let rows = self.cos.chunks_exact(n_out).zip(self.sin.chunks_exact(n_out));
-        for (b, (cos, sin)) in bins[1..=self.n_pairs].iter().zip(rows) {
+        for (c, b) in self.coefs.iter_mut().zip(&bins[1..=self.n_pairs]) {
             // Ooura's imaginary part is −Im of realfft's.
-            let (re, im) = (b.re, -b.im);
-            accumulate_row_dispatch(self.has_avx, out, re, cos, im, sin);
+            *c = [b.re, -b.im];
         }
+        irdft_rows(self.simd, out, &self.coefs, &self.cos, &self.sin);
         let scale = self.scale;
         out.iter_mut().for_each(|y| *y /= scale);
     }
 }
 
-/// One bin's step of the resampler for every output sample:
-/// `out[i] = (out[i] + re·cos[i]) + im·sin[i]`, two separately rounded f32
-/// multiply-adds in openSMILE's order (no fused multiply-add, so every
-/// instruction set gives the same bits).
 #[inline(always)]
-fn accumulate_row(out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
-    for ((o, &c), &s) in out.iter_mut().zip(cos).zip(sin) {
-        *o += re * c;
-        *o += im * s;
-    }
-}
-
-/// [`accumulate_row`] compiled for AVX (8 f32 lanes instead of SSE2's 4).
-/// The resampler is ~48 000 multiply-adds per frame, the largest fixed
-/// cost of the formant chain; on the benchmark's 45 s excerpt this halves
-/// its instruction count (289 M -> 124 M per 45 s) with bit-identical
-/// output. Only mul and add are enabled, not FMA.
-///
-/// # Safety
-/// The CPU must support AVX.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn accumulate_row_avx(out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
-    accumulate_row(out, re, cos, im, sin);
-}
-
-/// [`accumulate_row`] with AVX when `has_avx` (from [`cpu_has_avx`]).
-fn accumulate_row_dispatch(has_avx: bool, out: &mut [f32], re: f32, cos: &[f32], im: f32, sin: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx {
-        // SAFETY: `has_avx` comes from `cpu_has_avx`, so the running CPU
-        // supports AVX, the one requirement of `accumulate_row_avx`.
-        unsafe { accumulate_row_avx(out, re, cos, im, sin) };
+fn irdft_rows_body(out: &mut [f32], coefs: &[[f32; 2]], cos: &[f32], sin: &[f32]) {
+    let n = out.len();
+    if n == 0 {
         return;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = has_avx;
-    accumulate_row(out, re, cos, im, sin);
+    for (&[re, im], (cos, sin)) in coefs.iter().zip(cos.chunks_exact(n).zip(sin.chunks_exact(n))) {
+        for ((o, &c), &s) in out.iter_mut().zip(cos).zip(sin) {
+            *o += re * c;
+            *o += im * s;
+        }
+    }
 }
 
-/// Whether the running CPU has AVX (always false off x86-64).
-fn cpu_has_avx() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+simd::dispatch! {
+    /// The bins' terms of the resampler, one bin (table row) at a time:
+    /// `out[i] = (out[i] + re_k·cos[k][i]) + im_k·sin[k][i]` for each
+    /// `coefs[k] = [re_k, im_k]` in increasing `k`, with `cos`, `sin` holding
+    /// one row of `out.len()` values per bin. Two separately rounded f32
+    /// multiply-adds per term in openSMILE's order (no FMA), element-wise,
+    /// so every instruction set gives the same bits.
+    fn irdft_rows = irdft_rows_body(out: &mut [f32], coefs: &[[f32; 2]], cos: &[f32], sin: &[f32]) -> ()
 }
 
 /// Autocorrelation LPC of order `lpc.len()` (`smileDsp_autoCorr` +
@@ -588,12 +562,16 @@ mod tests {
                 }
                 assert_eq!((acc / t.scale).to_bits(), t.resampled()[i].to_bits(), "sr {sr}, sample {i}");
             }
-            // The AVX and the portable inner loop agree bit for bit.
-            let mut a: Vec<f32> = (0..n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
-            let mut b = a.clone();
-            accumulate_row(&mut a, 0.3, &t.cos[..n_out], -1.7, &t.sin[..n_out]);
-            accumulate_row_dispatch(cpu_has_avx(), &mut b, 0.3, &t.cos[..n_out], -1.7, &t.sin[..n_out]);
-            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+            // Every instruction set gives the same bits.
+            let coefs: Vec<[f32; 2]> = bins[1..=np].iter().map(|b| [b.re, -b.im]).collect();
+            let start: Vec<f32> = (0..n_out).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let mut want = start.clone();
+            irdft_rows_body(&mut want, &coefs, &t.cos, &t.sin);
+            for level in SimdLevel::available() {
+                let mut got = start.clone();
+                irdft_rows(level, &mut got, &coefs, &t.cos, &t.sin);
+                assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "{level:?}");
+            }
         }
     }
 

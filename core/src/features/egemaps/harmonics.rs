@@ -40,7 +40,7 @@ use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner};
 
 use super::config::FRAME60_S;
-use super::formants::{Formants, N_FORMANTS};
+use super::formants::Formants;
 
 /// `nHarmonics = 100` (`[gemapsv01b_harmonics]`).
 pub const N_HARMONICS: usize = 100;
@@ -92,7 +92,9 @@ struct Harmonic {
     freq_interp: f32,
     magnitude: f32,
     magnitude_interp: f32,
-    log_rel_f0: f32,
+    /// Cleared by `postProcessHarmonics` as a duplicate of its predecessor
+    /// (its level is then −201 dB).
+    duplicate: bool,
 }
 
 /// The `cHarmonics` component for the 60 ms frame; buffers and the inverse
@@ -111,6 +113,9 @@ pub struct Harmonics {
     scratch: Vec<Complex32>,
     acf: Vec<f32>,
     harmonics: Vec<Harmonic>,
+    /// Compute only the harmonics that can matter ([`Self::harmonics_needed`]);
+    /// off in tests to compare with all 100.
+    prune: bool,
 }
 
 impl std::fmt::Debug for Harmonics {
@@ -148,6 +153,7 @@ impl Harmonics {
             plan,
             acf: vec![0.0; n_bins],
             harmonics: vec![Harmonic::default(); N_HARMONICS],
+            prune: true,
         })
     }
 
@@ -185,23 +191,41 @@ impl Harmonics {
         if f0 <= 0.0 {
             return;
         }
-        self.find_harmonic_peaks(f0, mag60);
-        self.post_process_harmonics();
+        let n_used = self.harmonics_needed(f0, formants);
+        self.find_harmonic_peaks(f0, mag60, n_used);
+        let harmonics = &mut self.harmonics[..n_used];
+        clear_duplicates(harmonics);
 
-        // getFormantAmplitudeIndices for formants 1..3 (only those are used).
-        let mut fa_idx = [-1i64; N_FORMANTS];
+        // getFormantAmplitudeIndices for formants 1..3 (only those are output).
+        let mut fa_idx = [-1i64; N_FORMANT_AMPLITUDES];
         for (idx, &f) in fa_idx.iter_mut().zip(&formants.freq_hz) {
             let f_left = 0.8f32 * f;
             let f_right = 1.2f32 * f;
             let mut max_mag = 0.0f32;
-            for (h, harm) in self.harmonics.iter().enumerate() {
+            for (h, harm) in harmonics.iter().enumerate() {
                 if harm.freq_interp >= f_left && harm.freq_interp <= f_right && harm.magnitude > max_mag {
                     *idx = h as i64;
                     max_mag = harm.magnitude;
                 }
             }
         }
-        let level = |i: i64| self.harmonics[i as usize].log_rel_f0;
+        // postProcessHarmonics(…, logRelMagnitude = true), for the few
+        // harmonics whose level is output.
+        let mag_f0 = harmonics[0].magnitude;
+        let log_f0 = if mag_f0 != 0.0 { mag_f0.log10() } else { 0.0 };
+        let level = |i: i64| {
+            let h = &harmonics[i as usize];
+            if i == 0 {
+                0.0
+            } else if mag_f0 == 0.0 || h.duplicate {
+                -201.0
+            } else if h.magnitude_interp > 0.0 {
+                let tmp = h.magnitude_interp.log10() as f64;
+                ((20.0 * (tmp - log_f0 as f64)) as f32).max(-200.0)
+            } else {
+                -200.0
+            }
+        };
         out.h1_h2_db = (level(1) - level(2)).clamp(-201.0, 201.0);
         out.h1_a3_db = if fa_idx[2] >= 0 {
             (level(1) - level(fa_idx[2])).clamp(-201.0, 201.0)
@@ -211,6 +235,35 @@ impl Harmonics {
         for (o, &idx) in out.formant_amplitude_db.iter_mut().zip(&fa_idx) {
             *o = if idx >= 0 { level(idx) } else { 0.0 };
         }
+    }
+
+    /// How many of the `nHarmonics = 100` harmonics can influence the
+    /// outputs: H1 and H2 (indices 1, 2) and the harmonics whose
+    /// interpolated frequency can fall within +20 % of formants 1–3 (the
+    /// A1–A3 search). openSMILE computes all 100 and discards the rest.
+    ///
+    /// Harmonic `i` is a peak at or above bin `lower = freqToBin((i + ½)·F0)`,
+    /// the bin nearest to `(i + ½)·F0` (so at least `(i + ½)·F0 − Δf/2`), or
+    /// an empty entry at frequency 0; the parabola through a strict maximum
+    /// puts the interpolated frequency within half a bin of it. So harmonic
+    /// `i` can only reach the searched bands if `(i + ½)·F0 − Δf ≤ 1.2·F_max`;
+    /// later harmonics are left out (with a further bin of margin). The
+    /// search windows rely on `freqToBin` starting below them, which holds
+    /// when harmonics are more than a few bins apart; for F0 below 4 bins
+    /// (43 Hz at 22 050 Hz; the F0 chain never gives less than 55 Hz) all
+    /// 100 are computed as in openSMILE. Neither the peak search of a
+    /// harmonic nor the duplicate check reads later harmonics.
+    fn harmonics_needed(&self, f0: f32, formants: &Formants) -> usize {
+        let df = self.frq[1];
+        let f0 = f0 as f64;
+        if !(f0 >= 4.0 * df) || !self.prune {
+            return N_HARMONICS;
+        }
+        let f_max = formants.freq_hz[..N_FORMANT_AMPLITUDES].iter().fold(0.0f32, |m, &f| m.max(f));
+        let reach = 1.2 * f_max as f64 + 2.0 * df;
+        // The first i with (i + ½)·F0 > reach.
+        let first_beyond = (reach / f0 - 0.5).floor().max(0.0) as usize + 1;
+        first_beyond.clamp(3, N_HARMONICS)
     }
 
     /// `computeAcf(…, squareInput = 1)`: Ooura's inverse rdft of the power
@@ -321,18 +374,19 @@ impl Harmonics {
 
     /// `findHarmonicPeaks` (the branch with a frequency axis, which
     /// openSMILE takes because the FFT level carries bin frequencies).
-    fn find_harmonic_peaks(&mut self, f0: f32, mag: &[f32]) {
+    /// Fills the first `n` entries of `self.harmonics`.
+    fn find_harmonic_peaks(&mut self, f0: f32, mag: &[f32], n: usize) {
         let n_bins = self.n_bins as i64;
         let mut last_bin = self.freq_to_bin(0.5f32 * f0, 1);
         let first_bin = self.freq_to_bin(0.5f32 * f0, last_bin);
-        for i in 0..N_HARMONICS {
+        for i in 0..n {
             let freq = (i + 1) as f32 * f0;
             if freq as f64 >= self.frq[self.n_bins - 1] {
                 // No bin lies above this or any later harmonic: freqToBin
                 // gives 0 for each, bin 0 is never an accepted peak and the
                 // search window [lower, upper] collapses, so openSMILE
                 // stores an empty harmonic at bin 0 for all of them.
-                self.harmonics[i..].fill(Harmonic::default());
+                self.harmonics[i..n].fill(Harmonic::default());
                 break;
             }
             let cand = self.freq_to_bin(freq, last_bin);
@@ -378,7 +432,7 @@ impl Harmonics {
                     freq_interp: x as f32,
                     magnitude: mag[p],
                     magnitude_interp: y as f32,
-                    log_rel_f0: -201.0,
+                    duplicate: false,
                 }
             } else {
                 Harmonic { bin: cand, ..Harmonic::default() }
@@ -387,29 +441,14 @@ impl Harmonics {
             last_bin = cand;
         }
     }
+}
 
-    /// `postProcessHarmonics(…, logRelMagnitude = true)`.
-    fn post_process_harmonics(&mut self) {
-        let h = &mut self.harmonics;
-        let mag_f0 = h[0].magnitude;
-        let log_rel = mag_f0 != 0.0;
-        let log_f0 = if log_rel { mag_f0.log10() } else { 0.0 };
-        h[0].log_rel_f0 = 0.0;
-        for i in 1..h.len() {
-            h[i].log_rel_f0 = if log_rel {
-                if h[i].magnitude_interp > 0.0 {
-                    let tmp = h[i].magnitude_interp.log10() as f64;
-                    ((20.0 * (tmp - log_f0 as f64)) as f32).max(-200.0)
-                } else {
-                    -200.0
-                }
-            } else {
-                -201.0
-            };
-            // Duplicates (same bin as the previous, possibly already cleared, entry).
-            if h[i].bin == h[i - 1].bin {
-                h[i] = Harmonic { bin: 0, log_rel_f0: -201.0, ..Harmonic::default() };
-            }
+/// The duplicate rule of `postProcessHarmonics`: an entry at the same bin
+/// as its predecessor (possibly itself already cleared, bin 0) is cleared.
+fn clear_duplicates(h: &mut [Harmonic]) {
+    for i in 1..h.len() {
+        if h[i].bin == h[i - 1].bin {
+            h[i] = Harmonic { bin: 0, duplicate: true, ..Harmonic::default() };
         }
     }
 }
@@ -535,6 +574,42 @@ mod tests {
         for &f in &freqs {
             for start in [-3i64, 0, 1, 2, 17, 500, 1023, 1024, 1025, 2000] {
                 assert_eq!(h.freq_to_bin(f, start), scan(&h.frq, f, start), "freq {f}, start {start}");
+            }
+        }
+    }
+
+    #[test]
+    fn pruned_harmonics_give_the_outputs_of_all_100() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for sr in [8_000u32, 22_050, 48_000] {
+            let (mut pruned, mut spec) = setup(sr);
+            let (mut full, _) = setup(sr);
+            full.prune = false;
+            let n = spec.frame_len();
+            for trial in 0..300 {
+                let f0 = rng.random_range(30.0..1000.0f64);
+                let x: Vec<f32> = if trial % 3 == 0 {
+                    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+                } else {
+                    let amps: Vec<f64> = (0..21).map(|_| rng.random_range(0.0..1.0)).collect();
+                    let tone = harmonic_tone(sr, f0, n, |h| amps[h]);
+                    tone.iter().map(|&v| v + 0.01 * rng.random_range(-1.0..1.0f32)).collect()
+                };
+                spec.process(&x);
+                // 0–5 formants, ascending, zeros after the last one.
+                let mut f = [0.0f32; 5];
+                let count = rng.random_range(0..=5);
+                for v in f.iter_mut().take(count) {
+                    *v = rng.random_range(50.0..5450.0);
+                }
+                f[..count].sort_by(f32::total_cmp);
+                let formants = Formants { freq_hz: f, count: 3, ..Default::default() };
+                let f0_in = if trial % 5 == 0 { f0 as f32 } else { (f0 * rng.random_range(0.97..1.03)) as f32 };
+                let (mut a, mut b) = (HarmonicsFrame::default(), HarmonicsFrame::default());
+                pruned.process(spec.magnitudes(), f0_in, &formants, &mut a);
+                full.process(spec.magnitudes(), f0_in, &formants, &mut b);
+                assert_eq!(a, b, "sr {sr}, trial {trial}, f0 {f0_in}, formants {f:?}");
             }
         }
     }

@@ -40,6 +40,7 @@
 
 use super::config::{Framing, HOP_S};
 use super::harmonics::quad_from_3pts;
+use crate::dsp::simd::{self, SimdLevel};
 
 /// `searchRangeRel = 0.1`.
 pub const SEARCH_RANGE_REL: f64 = 0.1;
@@ -115,6 +116,11 @@ pub struct JitterShimmer {
     mat64: Vec<f64>,
     /// Cross-correlation per candidate lag.
     cc: Vec<f64>,
+    /// Running sums of the samples and of their squares from one period
+    /// start (workspace of [`cross_corr_lags`]).
+    prefix: Vec<f64>,
+    prefix_sq: Vec<f64>,
+    simd: SimdLevel,
     // openSMILE state, in absolute sample indices.
     last_idx: i64,
     last_mis: i64,
@@ -155,6 +161,9 @@ impl JitterShimmer {
             mat: vec![0.0; max_read],
             mat64: vec![0.0; max_read],
             cc: vec![0.0; t0_max + 2],
+            prefix: vec![0.0; 2 * (t0_max + 2) + 1],
+            prefix_sq: vec![0.0; 2 * (t0_max + 2) + 1],
+            simd: SimdLevel::detect(),
             last_idx: 0,
             last_mis: 0,
             last_t0: 0.0,
@@ -248,7 +257,8 @@ impl JitterShimmer {
             let mut start = 0i64;
             let mut lp = 0i64;
             while start < n_t - 2 * t0_max_f - 1 {
-                cross_corr_lags(&self.mat64, start as usize, t0_min_f as usize, &mut self.cc[..n_cc]);
+                let sums = (&mut self.prefix[..], &mut self.prefix_sq[..]);
+                cross_corr_lags(self.simd, &self.mat64, start as usize, t0_min_f as usize, &mut self.cc[..n_cc], sums);
                 let cc = &self.cc[..n_cc];
                 // Highest strict local maximum; openSMILE's loop stops two
                 // short of the last lag.
@@ -359,67 +369,46 @@ impl JitterShimmer {
 ///
 /// openSMILE computes every lag from scratch in two passes (means, then the
 /// centred sums). Here the centred sums come from raw ones,
-/// `Σ(a−ā)(b−b̄) = Σab − Σa·Σb/l` and likewise for the squares: `Σa`, `Σa²`
-/// grow by one sample per lag, while `Σab`, `Σb`, `Σb²` are one fused,
-/// vectorisable pass per lag. Sums only ever add samples of their own
-/// segment, so an all-zero segment still gives exactly 0/0. The f32 samples
-/// have exact f64 squares and products; audio segments have near-zero mean,
-/// so the raw-sum form loses no significant digits (agreement with the
-/// two-pass form ≈ 1e-13 relative, checked in the tests, far below the
-/// f32 outputs).
-fn cross_corr_lags(x: &[f64], s: usize, lag0: usize, cc: &mut [f64]) {
-    let a0 = &x[s..s + lag0];
-    let mut sa = 0.0f64;
-    let mut saa = 0.0f64;
-    for &v in a0 {
-        sa += v;
-        saa += v * v;
+/// `Σ(a−ā)(b−b̄) = Σab − Σa·Σb/l` and likewise for the squares. The sums of
+/// samples and of squares of any segment are differences of running sums
+/// from `s` (`prefix`, `prefix_sq`: workspaces of at least `2·l_max + 1`),
+/// so only `Σab` is a pass per lag ([`simd::dot_f64`]). A segment of zeros
+/// leaves the running sums unchanged, so silence still gives exactly 0/0.
+/// The f32 samples have exact f64 squares and products; audio segments
+/// have near-zero mean, so the raw-sum form loses no significant digits
+/// (agreement with the two-pass form ≈ 1e-13 relative, checked in the
+/// tests, far below the f32 outputs).
+fn cross_corr_lags(
+    level: SimdLevel,
+    x: &[f64],
+    s: usize,
+    lag0: usize,
+    cc: &mut [f64],
+    (prefix, prefix_sq): (&mut [f64], &mut [f64]),
+) {
+    let l_max = lag0 + cc.len() - 1;
+    let window = &x[s..s + 2 * l_max];
+    let (prefix, prefix_sq) = (&mut prefix[..=2 * l_max], &mut prefix_sq[..=2 * l_max]);
+    let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
+    prefix[0] = 0.0;
+    prefix_sq[0] = 0.0;
+    for ((&v, p), q) in window.iter().zip(&mut prefix[1..]).zip(&mut prefix_sq[1..]) {
+        sum += v;
+        sum_sq += v * v;
+        *p = sum;
+        *q = sum_sq;
     }
     for (i, c) in cc.iter_mut().enumerate() {
         let l = lag0 + i;
-        if i > 0 {
-            let v = x[s + l - 1];
-            sa += v;
-            saa += v * v;
-        }
-        let (sab, sb, sbb) = dot_sum_squares(&x[s..s + l], &x[s + l..s + 2 * l]);
+        let (sa, saa) = (prefix[l], prefix_sq[l]);
+        let (sb, sbb) = (prefix[2 * l] - sa, prefix_sq[2 * l] - saa);
+        let sab = simd::dot_f64(level, &window[..l], &window[l..2 * l]);
         let n = l as f64;
         let cov = sab - sa * sb / n;
         let va = saa - sa * sa / n;
         let vb = sbb - sb * sb / n;
         *c = cov / (va.sqrt() * vb.sqrt());
     }
-}
-
-/// `(Σ a·b, Σ b, Σ b²)` over the common length, each as two pairs of
-/// partial sums (a pair is one SSE2 register), so the loop vectorises.
-fn dot_sum_squares(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let (mut ab0, mut ab1) = ([0.0f64; 2], [0.0f64; 2]);
-    let (mut sb0, mut sb1) = ([0.0f64; 2], [0.0f64; 2]);
-    let (mut bb0, mut bb1) = ([0.0f64; 2], [0.0f64; 2]);
-    for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
-        for k in 0..2 {
-            ab0[k] += x[k] * y[k];
-            sb0[k] += y[k];
-            bb0[k] += y[k] * y[k];
-        }
-        for k in 0..2 {
-            ab1[k] += x[k + 2] * y[k + 2];
-            sb1[k] += y[k + 2];
-            bb1[k] += y[k + 2] * y[k + 2];
-        }
-    }
-    let tail = n - n % 4;
-    for (k, (&x, &y)) in a[tail..].iter().zip(&b[tail..]).enumerate() {
-        let (ab, sb, bb) = if k < 2 { (&mut ab0, &mut sb0, &mut bb0) } else { (&mut ab1, &mut sb1, &mut bb1) };
-        ab[k % 2] += x * y;
-        sb[k % 2] += y;
-        bb[k % 2] += y * y;
-    }
-    let total = |u: [f64; 2], v: [f64; 2]| (u[0] + v[0]) + (u[1] + v[1]);
-    (total(ab0, ab1), total(sb0, sb1), total(bb0, bb1))
 }
 
 /// `cPitchJitter::crossCorr` as openSMILE writes it: Pearson correlation of
@@ -513,8 +502,18 @@ mod tests {
         x[1500..].iter_mut().for_each(|v| *v = 0.0);
         let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
         let mut cc = [0.0f64; 90];
+        let (mut prefix, mut prefix_sq) = (vec![0.0; 2 * (360 + 90) + 1], vec![0.0; 2 * (360 + 90) + 1]);
         for (s, lag0) in [(0usize, 133usize), (7, 360), (1100, 150), (1500, 147), (1400, 40)] {
-            cross_corr_lags(&x64, s, lag0, &mut cc);
+            let mut first: Option<Vec<f64>> = None;
+            for level in SimdLevel::available() {
+                cross_corr_lags(level, &x64, s, lag0, &mut cc, (&mut prefix, &mut prefix_sq));
+                // Every instruction set gives the same bits.
+                let bits: Vec<f64> = cc.to_vec();
+                if let Some(f) = &first {
+                    assert!(f.iter().zip(&bits).all(|(a, b)| a.to_bits() == b.to_bits()), "{level:?}");
+                }
+                first = Some(bits);
+            }
             for (i, &c) in cc.iter().enumerate() {
                 let l = lag0 + i;
                 let want = cross_corr(&x[s..s + l], &x[s + l..s + 2 * l]);

@@ -175,6 +175,34 @@ impl Melspec {
         &self.centre_hz
     }
 
+    /// Whether `other` has the same filterbank applied to the same input
+    /// (`|X|` or `|X|²`), i.e. the configurations differ at most in
+    /// `htk_compatible`. Then `other`'s bands are this one's unscaled sums
+    /// times `other`'s scale ([`Self::scale_sums`]): eGeMAPS' two mel
+    /// spectra (loudness and MFCC) are such a pair.
+    pub fn same_filters(&self, other: &Melspec) -> bool {
+        self.config.n_bands == other.config.n_bands
+            && self.config.use_power == other.config.use_power
+            && (self.lo_bin, self.hi_bin) == (other.lo_bin, other.hi_bin)
+            && self.chan_map == other.chan_map
+            && self.weights.iter().zip(&other.weights).all(|(a, b)| a.to_bits() == b.to_bits())
+            && self.weights.len() == other.weights.len()
+    }
+
+    /// Whether the bands are the plain filter sums (`htkcompatible = 0`).
+    pub fn is_unscaled(&self) -> bool {
+        self.out_scale == 1.0
+    }
+
+    /// Turns the unscaled filter sums of a bank with the [same
+    /// filters](Self::same_filters) into this bank's output, in place:
+    /// exactly the final scaling step of [`Self::process`].
+    pub fn scale_sums(&self, bands: &mut [f32]) {
+        if self.out_scale != 1.0 {
+            bands.iter_mut().take(self.config.n_bands).for_each(|x| *x *= self.out_scale);
+        }
+    }
+
     /// Filters magnitudes `mag` (`n_fft/2 + 1` bins) into `out` (`n_bands`
     /// values). Extra input bins are ignored, missing ones count as zero.
     pub fn process(&self, mag: &[f32], out: &mut [f32]) {
@@ -200,9 +228,7 @@ impl Melspec {
                 }
             }
         }
-        if self.out_scale != 1.0 {
-            out.iter_mut().take(nb).for_each(|x| *x *= self.out_scale);
-        }
+        self.scale_sums(out);
     }
 }
 
@@ -238,6 +264,22 @@ mod tests {
         for (p, q) in x.iter().zip(&y) {
             assert!((q / p / 1_073_676_289.0 - 1.0).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn htk_bank_is_the_scaled_plain_bank_bit_for_bit() {
+        let a = bank(MelspecConfig::GEMAPS_LOUDNESS);
+        let b = bank(MelspecConfig::EGEMAPS_MFCC);
+        assert!(a.same_filters(&b) && a.is_unscaled() && !b.is_unscaled());
+        let mag: Vec<f32> = (0..257).map(|k| ((k * 7919) % 101) as f32 / 37.0).collect();
+        let (mut x, mut y) = ([0.0f32; 26], [0.0f32; 26]);
+        a.process(&mag, &mut x);
+        b.process(&mag, &mut y);
+        b.scale_sums(&mut x);
+        assert!(x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()));
+        let c =
+            Melspec::new(MelspecConfig { n_bands: 24, ..MelspecConfig::GEMAPS_LOUDNESS }, &FftAxis::frame25(441, 512));
+        assert!(!a.same_filters(&c.unwrap()));
     }
 
     #[test]

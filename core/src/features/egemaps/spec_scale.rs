@@ -17,6 +17,8 @@
 //! (bin `k` at `k·Δf` Hz); output the same number of points, equally spaced
 //! in log2(Hz) from `log2(minF)` to `log2((n_fft/2)·Δf)`.
 
+use crate::dsp::simd::{self, SimdLevel};
+
 /// Settings of `[gemapsv01b_scale]` that this implementation supports.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpecScaleConfig {
@@ -72,19 +74,95 @@ pub struct SpecScale {
     /// before back-substitution), computed once with openSMILE's operations.
     spline_p: Vec<f64>,
     spline_g: Vec<f64>,
-    /// `smileMath_csplint_init` cache: (a, c, d) per target point.
-    coeffs: Vec<[f64; 3]>,
-    /// Target points by source interval (openSMILE's `klo`, ascending with
-    /// the target index): those in interval `k` are
-    /// `first_target[k]..first_target[k + 1]`.
-    first_target: Vec<usize>,
-    /// Auditory weight per target point.
-    audw: Vec<f64>,
+    /// `g` in the order of the backward sweep: `g_rev[s] = g[n − 2 − s]`.
+    g_rev: Vec<f64>,
+    /// `smileMath_csplint_init` cache plus the auditory weight, per target point.
+    targets: Vec<Target>,
+    /// How the forward (`n − 2` steps) and backward (`n − 1` steps) sweeps
+    /// split into chains; `None`: too short to split.
+    forward: Option<Chains>,
+    backward: Option<Chains>,
     // Per-frame workspace.
     y: Vec<f64>,
-    y2: Vec<f64>,
-    u: Vec<f64>,
-    is_max: Vec<u8>,
+    smoothed: Vec<f64>,
+    /// `6·ut_i` of the forward sweep, by step.
+    rhs: Vec<f64>,
+    /// Forward sweep output by step (`u[s + 1]`), then reversed for the backward sweep.
+    u_fwd: Vec<f64>,
+    u_rev: Vec<f64>,
+    /// Second derivatives in the order of the backward sweep: `y2_rev[k] = y2[n − 1 − k]`.
+    y2_rev: Vec<f64>,
+    flags: Vec<u64>,
+    /// Chain outputs, [`LANES`] blocks of the longer sweep's chain length.
+    lanes_out: Vec<f64>,
+    simd: SimdLevel,
+}
+
+/// One target point of the octave axis: its source interval
+/// `[j, j + 1]` (openSMILE's `klo`, `khi`), `jr = n − 2 − j` (the same
+/// interval in the backward sweep's order), the spline weights of
+/// `smileMath_csplint` (`a`, `b = 1 − a`, `c = (a³ − a)·h²/6`,
+/// `d = (b³ − b)·h²/6`) and the auditory weight `w` (1 without weighting).
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    j: u32,
+    jr: u32,
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    w: f64,
+}
+
+/// Independent chains each spline sweep is split into.
+const LANES: usize = 4;
+
+/// Steps a chain runs from an arbitrary start before its values are used.
+///
+/// Both sweeps contract: an error in `u_{i−1}` reaches `u_i` multiplied by
+/// `p_i·σ_i`, an error in `y2_{j+1}` reaches `y2_j` multiplied by `g_j`, and
+/// on the octave axis of any FFT size `|p_i·σ_i| ≤ 0.35`, `|g_j| ≤ 0.27`
+/// (both tend to 2 − √3 ≈ 0.268, the value of a uniform grid). After 64
+/// steps a wrong start is damped by 0.35⁶⁴ < 1e-29, far below the f64
+/// rounding of anything a spectrum (which spans far less than 1e13) can put
+/// into the chain, so a chain started from zero 64 steps early joins the
+/// serial sweep within rounding. Checked in the tests against the serial
+/// sweep; the raw LLDs of all golden audio are unchanged by it.
+const WARMUP: usize = 64;
+
+/// A first-order recurrence of `n` steps split into [`LANES`] chains of
+/// `len` steps that run interleaved, because one serial chain is bound by
+/// its per-step latency (three dependent operations), not by its
+/// instructions. Chain 0 starts at step 0 from the true initial value and
+/// owns steps `0..own[1]`; chain `b > 0` starts at `start[b]` from zero and
+/// owns `own[b]..own[b + 1]`, at least [`WARMUP`] steps after its start.
+#[derive(Debug, Clone, Copy)]
+struct Chains {
+    len: usize,
+    start: [usize; LANES],
+    own: [usize; LANES + 1],
+}
+
+impl Chains {
+    /// The split of `n` steps, `None` if the chains would not be shorter
+    /// than the warm-up plus a little.
+    fn new(n: usize) -> Option<Self> {
+        // LANES·len − (LANES − 1)·WARMUP ≥ n.
+        let len = (n + (LANES - 1) * WARMUP).div_ceil(LANES);
+        if len < WARMUP + 16 || len >= n {
+            return None;
+        }
+        let mut start = [0; LANES];
+        let mut own = [0; LANES + 1];
+        for b in 1..LANES {
+            own[b] = b * (len - WARMUP) + WARMUP;
+            start[b] = own[b] - WARMUP;
+        }
+        // The last chain ends at n exactly (its warm-up grows by < LANES).
+        start[LANES - 1] = n - len;
+        own[LANES] = n;
+        Some(Self { len, start, own })
+    }
 }
 
 impl SpecScale {
@@ -129,8 +207,10 @@ impl SpecScale {
         // smileMath_csplint_init. openSMILE refuses targets outside the source
         // range (and then crashes on the first frame); we clamp them to the
         // last interval instead, which never triggers at 8–48 kHz.
-        let mut k_lower = vec![0usize; n_target];
-        let mut coeffs = vec![[0.0; 3]; n_target];
+        let n_octaves = (max_f / min_f).ln() / 2f64.ln();
+        let points_per_octave = n_target as f64 / n_octaves;
+        let atan_s = points_per_octave * log2(65.0 / 50.0) - 1.0;
+        let mut targets = Vec::with_capacity(n_target);
         let mut kupper = 1usize;
         for i in 0..n_target {
             let x = fmin_t + i as f64 * delta_t;
@@ -143,25 +223,24 @@ impl SpecScale {
             let a = (f_t[ku] - x) / range;
             let b = 1.0 - a;
             let range2 = range * range / 6.0;
-            k_lower[i] = kl;
-            coeffs[i] = [a, (a * a * a - a) * range2, (b * b * b - b) * range2];
+            let w = if config.auditory_weighting {
+                0.5 + (3.0 * ((i + 1) as f64 - atan_s) / points_per_octave).atan() / std::f64::consts::PI
+            } else {
+                1.0
+            };
+            targets.push(Target {
+                j: kl as u32,
+                jr: (n_mag - 2 - kl) as u32,
+                a,
+                b,
+                c: (a * a * a - a) * range2,
+                d: (b * b * b - b) * range2,
+                w,
+            });
         }
-
-        let mut first_target = vec![n_target; n_mag];
-        for (k, first) in first_target.iter_mut().enumerate() {
-            *first = k_lower.partition_point(|&kl| kl < k);
-        }
-
-        let n_octaves = (max_f / min_f).ln() / 2f64.ln();
-        let points_per_octave = n_target as f64 / n_octaves;
-        let audw = if config.auditory_weighting {
-            let atan_s = points_per_octave * log2(65.0 / 50.0) - 1.0;
-            (0..n_target)
-                .map(|i| 0.5 + (3.0 * ((i + 1) as f64 - atan_s) / points_per_octave).atan() / std::f64::consts::PI)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let g_rev = (0..n_mag - 1).map(|s| spline_g[n_mag - 2 - s]).collect();
+        let (forward, backward) = (Chains::new(n_mag - 2), Chains::new(n_mag - 1));
+        let lanes_len = backward.map_or(0, |c| c.len);
 
         Self {
             config,
@@ -181,13 +260,19 @@ impl SpecScale {
             diff2,
             spline_p,
             spline_g,
-            coeffs,
-            first_target,
-            audw,
+            g_rev,
+            targets,
+            forward,
+            backward,
             y: vec![0.0; n_mag],
-            y2: vec![0.0; n_mag],
-            u: vec![0.0; n_mag],
-            is_max: vec![0; n_mag + 4],
+            smoothed: vec![0.0; n_mag],
+            rhs: vec![0.0; n_mag],
+            u_fwd: vec![0.0; n_mag],
+            u_rev: vec![0.0; n_mag],
+            y2_rev: vec![0.0; n_mag],
+            flags: vec![0; n_mag + 4],
+            lanes_out: vec![0.0; LANES * lanes_len.max(forward.map_or(0, |c| c.len))],
+            simd: SimdLevel::detect(),
         }
     }
 
@@ -211,75 +296,85 @@ impl SpecScale {
     pub fn process(&mut self, mag: &[f32], out: &mut [f32]) {
         debug_assert_eq!(mag.len(), self.n_mag);
         debug_assert_eq!(out.len(), self.n_target);
-        for (y, &m) in self.y.iter_mut().zip(mag) {
-            *y = m as f64;
-        }
-        if self.config.spec_enhance {
-            enhance_peaks(&mut self.y, &mut self.is_max);
-        }
+        let n = self.n_mag;
+        prepare(
+            self.simd,
+            &mag[..n],
+            self.config,
+            &mut self.y,
+            &mut self.smoothed,
+            &mut self.flags,
+            (&self.diff1, &self.diff2),
+            &mut self.rhs,
+        );
         if self.config.spec_smooth {
-            smooth_121(&mut self.y);
+            std::mem::swap(&mut self.y, &mut self.smoothed);
         }
-        self.spline_and_interpolate(out);
+        self.spline();
+        self.interpolate(out);
     }
 
-    /// `smileMath_cspline` (natural boundary conditions, `y1p = ynp = 1e30`)
-    /// followed by `smileMath_csplint` at every target point, the result
-    /// rounded to f32 (the level's `FLOAT_DMEM`), then the auditory weighting
-    /// (in f64, of positive values; others become 0).
+    /// `smileMath_cspline` with natural boundary conditions (`y1p = ynp =
+    /// 1e30`): the second derivatives of the spline through `y`, into
+    /// `y2_rev`.
     ///
-    /// The same operations as openSMILE's, scheduled for a CPU: the spline's
-    /// tridiagonal solve is two serial first-order recurrences (forward
-    /// `u_i = p_i·(6·ut_i − σ_i·u_{i−1})`, backward `y2_j = g_j·y2_{j+1} + u_j`)
-    /// whose per-step latency, not instruction count, bounds this function.
-    /// The pivots `p`, `g` depend only on the axis and come from `new`; the
-    /// divided differences `ut_i` are computed inside the forward loop and
-    /// the interpolation of the target points in source interval `j` inside
-    /// the backward loop, as soon as `y2_j` is known, so that independent
-    /// work fills the latency of the recurrences.
-    fn spline_and_interpolate(&mut self, out: &mut [f32]) {
+    /// openSMILE's tridiagonal solve is two serial recurrences with the
+    /// operations kept here: forward `u_i = p_i·(6·ut_i − σ_i·u_{i−1})`
+    /// (`u_0 = 0`) and backward `y2_j = g_j·y2_{j+1} + u_j` (`y2_{n−1}` from
+    /// `qn = un = 0`). The pivots `p`, `g` depend only on the axis and come
+    /// from `new`, the `6·ut_i` from [`prepare`]; each sweep runs as
+    /// interleaved [`Chains`]. The backward sweep runs in step order
+    /// `s = n − 2 − j`, so it reads the forward output reversed.
+    fn spline(&mut self) {
         let n = self.n_mag;
-        let (y, y2, u) = (&self.y[..n], &mut self.y2[..n], &mut self.u[..n]);
-        let inner = 1..n - 1;
-        u[0] = 0.0;
-        let mut prev = 0.0;
-        let coefs = self.spline_p[inner.clone()].iter().zip(&self.sigma[inner.clone()]);
-        let diffs = self.diff1[inner.clone()].iter().zip(&self.diff2[inner.clone()]);
-        for (((u, w), (&p, &sigma)), (&d1, &d2)) in u[inner].iter_mut().zip(y.windows(3)).zip(coefs).zip(diffs) {
-            let ut = (w[2] - w[1]) / d1 - (w[1] - w[0]) / d2;
-            prev = p * (6.0 * ut - sigma * prev);
-            *u = prev;
+        // Forward: step s gives u[s + 1] from p[s + 1], σ[s + 1], rhs[s].
+        let (p, sigma) = (&self.spline_p[1..n - 1], &self.sigma[1..n - 1]);
+        let u_fwd = &mut self.u_fwd[..n - 2];
+        run_chains(self.forward, 0.0, (p, sigma, &self.rhs[..n - 2]), &mut self.lanes_out, u_fwd, |p, sigma, r, u| {
+            p * (r - sigma * u)
+        });
+        // u_rev[s] = u[n − 2 − s]; u[0] = 0.
+        let u_rev = &mut self.u_rev[..n - 1];
+        for (d, &v) in u_rev[..n - 2].iter_mut().rev().zip(u_fwd.iter()) {
+            *d = v;
         }
+        u_rev[n - 2] = 0.0;
         let (qn, un) = (0.0, 0.0);
-        let mut next = (un - qn * u[n - 2]) / (qn * self.spline_g[n - 2] + 1.0);
-        y2[n - 1] = next;
-        // Target points above interval j are done.
-        let mut done_from = self.n_target;
-        let weighted = self.config.auditory_weighting;
-        for j in (0..n - 1).rev() {
-            next = self.spline_g[j] * next + u[j];
-            y2[j] = next;
-            let first = self.first_target[j];
-            let (yj, y2j) = (&y[j..j + 2], &y2[j..j + 2]);
-            let interpolate = |[a, c, d]: [f64; 3]| {
-                let b = 1.0 - a;
-                (a * yj[0] + b * yj[1] + c * y2j[0] + d * y2j[1]) as f32
-            };
-            let points = out[first..done_from].iter_mut().zip(&self.coeffs[first..done_from]);
-            if weighted {
-                for ((o, &abc), &w) in points.zip(&self.audw[first..done_from]) {
-                    let v = interpolate(abc);
-                    // Both sides computed first: a select, not a branch (the
-                    // spline overshoots below 0 irregularly).
-                    let weighted = (v as f64 * w) as f32;
-                    *o = if v > 0.0 { weighted } else { 0.0 };
-                }
-            } else {
-                for (o, &abc) in points {
-                    *o = interpolate(abc);
-                }
+        let last = (un - qn * self.u_fwd[n - 3]) / (qn * self.spline_g[n - 2] + 1.0);
+        // Backward: step s gives y2[n − 2 − s] = y2_rev[s + 1].
+        let (first, rest) = self.y2_rev.split_at_mut(1);
+        first[0] = last;
+        let g_rev = &self.g_rev[..n - 1];
+        run_chains(
+            self.backward,
+            last,
+            (g_rev, &self.u_rev[..n - 1], g_rev),
+            &mut self.lanes_out,
+            &mut rest[..n - 1],
+            |g, u, _, y2| g * y2 + u,
+        );
+    }
+
+    /// `smileMath_csplint` at every target point from the spline of
+    /// [`spline`](Self::spline), rounded to f32 (the level's `FLOAT_DMEM`),
+    /// then the auditory weighting (in f64, of positive values; others
+    /// become 0).
+    fn interpolate(&self, out: &mut [f32]) {
+        let n = self.n_mag;
+        let (y, y2_rev) = (&self.y[..n], &self.y2_rev[..n]);
+        let points = out.iter_mut().zip(&self.targets);
+        if self.config.auditory_weighting {
+            for (o, t) in points {
+                let v = csplint(t, y, y2_rev);
+                // Both sides computed first: a select, not a branch (the
+                // spline overshoots below 0 irregularly).
+                let weighted = (v as f64 * t.w) as f32;
+                *o = if v > 0.0 { weighted } else { 0.0 };
             }
-            done_from = first;
+        } else {
+            for (o, t) in points {
+                *o = csplint(t, y, y2_rev);
+            }
         }
     }
 
@@ -287,6 +382,107 @@ impl SpecScale {
     pub fn source_octave(&self, i: usize) -> f64 {
         self.f_t[i]
     }
+}
+
+/// `smileMath_csplint` at target `t`: `a·y_j + b·y_{j+1} + c·y2_j +
+/// d·y2_{j+1}` in that order, rounded to f32. `y2_rev[k] = y2[n − 1 − k]`.
+#[inline(always)]
+fn csplint(t: &Target, y: &[f64], y2_rev: &[f64]) -> f32 {
+    // The indices are below n − 1 by construction; the min lets the
+    // compiler drop the bounds checks.
+    let last = y.len().saturating_sub(2);
+    let (j, jr) = ((t.j as usize).min(last), (t.jr as usize).min(last));
+    (t.a * y[j] + t.b * y[j + 1] + t.c * y2_rev[jr + 1] + t.d * y2_rev[jr]) as f32
+}
+
+/// Runs `x_{s+1} = step(i0[s], i1[s], i2[s], x_s)` for `s = 0..out.len()`
+/// from `x_0 = init`, writing `x_{s+1}` to `out[s]`: serially, or as the
+/// interleaved [`Chains`] `chains` (`lanes`: workspace of `LANES·len`).
+fn run_chains(
+    chains: Option<Chains>,
+    init: f64,
+    (i0, i1, i2): (&[f64], &[f64], &[f64]),
+    lanes: &mut [f64],
+    out: &mut [f64],
+    step: impl Fn(f64, f64, f64, f64) -> f64,
+) {
+    let n = out.len();
+    let Some(Chains { len, start, own }) = chains else {
+        let mut x = init;
+        for (((o, &a), &b), &c) in out.iter_mut().zip(&i0[..n]).zip(&i1[..n]).zip(&i2[..n]) {
+            x = step(a, b, c, x);
+            *o = x;
+        }
+        return;
+    };
+    let i0: [&[f64]; LANES] = std::array::from_fn(|b| &i0[start[b]..start[b] + len]);
+    let i1: [&[f64]; LANES] = std::array::from_fn(|b| &i1[start[b]..start[b] + len]);
+    let i2: [&[f64]; LANES] = std::array::from_fn(|b| &i2[start[b]..start[b] + len]);
+    let (l0, rest) = lanes.split_at_mut(len);
+    let (l1, rest) = rest.split_at_mut(len);
+    let (l2, rest) = rest.split_at_mut(len);
+    let lane_out = [l0, l1, l2, &mut rest[..len]];
+    let mut x = [init, 0.0, 0.0, 0.0];
+    for t in 0..len {
+        for b in 0..LANES {
+            x[b] = step(i0[b][t], i1[b][t], i2[b][t], x[b]);
+            lane_out[b][t] = x[b];
+        }
+    }
+    for b in 0..LANES {
+        out[own[b]..own[b + 1]].copy_from_slice(&lane_out[b][own[b] - start[b]..own[b + 1] - start[b]]);
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn prepare_body(
+    mag: &[f32],
+    config: SpecScaleConfig,
+    y: &mut [f64],
+    smoothed: &mut [f64],
+    flags: &mut [u64],
+    (diff1, diff2): (&[f64], &[f64]),
+    rhs: &mut [f64],
+) {
+    let n = mag.len();
+    let y = &mut y[..n];
+    for (y, &m) in y.iter_mut().zip(mag) {
+        *y = m as f64;
+    }
+    if config.spec_enhance {
+        enhance_peaks(y, flags);
+    }
+    let y: &[f64] = if config.spec_smooth {
+        smooth_121(y, &mut smoothed[..n]);
+        &smoothed[..n]
+    } else {
+        y
+    };
+    // 6·ut_i for i = 1..n−1, stored at i − 1.
+    let diffs = diff1[1..n - 1].iter().zip(&diff2[1..n - 1]);
+    let (l, m, r) = (&y[..n - 2], &y[1..n - 1], &y[2..]);
+    for ((((o, &l), &m), &r), (&d1, &d2)) in rhs[..n - 2].iter_mut().zip(l).zip(m).zip(r).zip(diffs) {
+        let ut = (r - m) / d1 - (m - l) / d2;
+        *o = 6.0 * ut;
+    }
+}
+
+simd::dispatch! {
+    /// The element-wise part of `cSpecScale::processVector` before the
+    /// spline: `mag` to f64 into `y`, `smileDsp_specEnhanceSHS` (in place)
+    /// and `smileDsp_specSmoothSHS` (into `smoothed`) as configured, and the
+    /// spline's `6·ut_i` (two divisions each) into `rhs`. Element-wise and
+    /// exact per element, so every instruction set gives the same bits.
+    fn prepare = prepare_body(
+        mag: &[f32],
+        config: SpecScaleConfig,
+        y: &mut [f64],
+        smoothed: &mut [f64],
+        flags: &mut [u64],
+        diffs: (&[f64], &[f64]),
+        rhs: &mut [f64]
+    ) -> ()
 }
 
 /// Bin spacing in Hz exactly as `cSpecScale` derives it: the FFT level's
@@ -310,52 +506,64 @@ pub fn opensmile_bin_hz(sample_rate_hz: u32, frame_len: usize, n_fft: usize) -> 
 /// consecutive pair `p < q`. With two or more maxima that clears exactly the
 /// bins between the first and the last maximum that have no maximum within
 /// two bins, which is computed here without data-dependent branches (a
-/// spectrum's maxima are irregular, and mispredicted branches made this step
-/// half of the octave scaling's time). `is_max`: workspace of `a.len() + 4`.
-fn enhance_peaks(a: &mut [f64], is_max: &mut [u8]) {
+/// spectrum's maxima are irregular; mispredicted branches made this step
+/// half of the octave scaling's time): `flags[i + 2]` is an all-ones mask
+/// where `a[i]` is a maximum, so a bin keeps its bits under the OR of the
+/// five masks around it. `flags`: workspace of `a.len() + 4`.
+#[inline(always)]
+fn enhance_peaks(a: &mut [f64], flags: &mut [u64]) {
     let n = a.len();
     if n < 2 {
         return;
     }
-    // is_max[i + 2] flags a[i]; two zeros of padding at each end.
-    let flags = &mut is_max[..n + 4];
+    let mask = |c: bool| 0u64.wrapping_sub(u64::from(c));
+    // Two zero masks of padding at each end.
+    let flags = &mut flags[..n + 4];
     flags[..2].fill(0);
     flags[n + 2..].fill(0);
-    flags[2] = u8::from(a[0] > a[1]);
-    for (f, w) in flags[3..n + 1].iter_mut().zip(a.windows(3)) {
-        *f = u8::from(w[1] > w[0]) & u8::from(w[1] >= w[2]);
+    flags[2] = mask(a[0] > a[1]);
+    let (left, mid, right) = (&a[..n - 2], &a[1..n - 1], &a[2..]);
+    for (((f, &l), &m), &r) in flags[3..n + 1].iter_mut().zip(left).zip(mid).zip(right) {
+        *f = mask(m > l) & mask(m >= r);
     }
-    flags[n + 1] = u8::from(a[n - 1] > a[n - 2]);
+    flags[n + 1] = mask(a[n - 1] > a[n - 2]);
     let flags = &flags[..];
-    let n_max: usize = flags.iter().map(|&f| f as usize).sum();
-    match n_max {
-        0 => {}
-        // posmax[1] is 0 in openSMILE (calloc'ed, never written).
-        1 => a[3.min(n)..].fill(0.0),
-        _ => {
-            let first = flags.iter().position(|&f| f != 0).unwrap_or(2) - 2;
-            let last = flags.iter().rposition(|&f| f != 0).unwrap_or(2) - 2;
-            // Bin j keeps its value iff a maximum lies in [j − 2, j + 2],
-            // i.e. among flags[j..j + 5]; otherwise it becomes +0.0 (a bit
-            // mask, so the loop has no branch and vectorises).
-            for (v, w) in a[first..=last].iter_mut().zip(flags[first..last + 5].windows(5)) {
-                let near = w[0] | w[1] | w[2] | w[3] | w[4];
-                let keep = u64::from(near != 0).wrapping_neg();
-                *v = f64::from_bits(v.to_bits() & keep);
-            }
-        }
+    let Some(first) = flags.iter().position(|&f| f != 0) else {
+        return;
+    };
+    let last = flags.iter().rposition(|&f| f != 0).unwrap_or(first);
+    if first == last {
+        // One maximum: posmax[1] is 0 in openSMILE (calloc'ed, never written).
+        a[3.min(n)..].fill(0.0);
+        return;
+    }
+    // Bin j (flag j + 2) keeps its value iff a maximum lies in [j − 2, j + 2],
+    // i.e. among flags[j..j + 5]; otherwise it becomes +0.0.
+    let (first, last) = (first - 2, last - 2);
+    let f = &flags[first..last + 5];
+    let near = f.iter().zip(&f[1..]).zip(&f[2..]).zip(&f[3..]).zip(&f[4..]);
+    for (v, ((((&f0, &f1), &f2), &f3), &f4)) in a[first..=last].iter_mut().zip(near) {
+        *v = f64::from_bits(v.to_bits() & (f0 | f1 | f2 | f3 | f4));
     }
 }
 
-/// `smileDsp_specSmoothSHS`: in-place `(a[i−1] + 2a[i] + a[i+1]) / 4` with
-/// `a[−1] = 0`; the last bin is left unchanged.
-fn smooth_121(a: &mut [f64]) {
-    let mut aim1 = 0.0;
-    for i in 0..a.len().saturating_sub(1) {
-        let ai = a[i];
-        a[i] = (aim1 + 2.0 * ai + a[i + 1]) / 4.0;
-        aim1 = ai;
+/// `smileDsp_specSmoothSHS`: `(a[i−1] + 2a[i] + a[i+1]) / 4` with
+/// `a[−1] = 0`; the last bin is left unchanged. openSMILE works in place
+/// with a carried copy of the old `a[i−1]`, which is the same as reading
+/// the unchanged input; out of place the loop vectorises. `out`: same length.
+#[inline(always)]
+fn smooth_121(a: &[f64], out: &mut [f64]) {
+    let n = a.len();
+    if n < 2 {
+        out[..n].copy_from_slice(a);
+        return;
     }
+    out[0] = (0.0 + 2.0 * a[0] + a[1]) / 4.0;
+    let (left, mid, right) = (&a[..n - 2], &a[1..n - 1], &a[2..]);
+    for (((o, &l), &m), &r) in out[1..n - 1].iter_mut().zip(left).zip(mid).zip(right) {
+        *o = (l + 2.0 * m + r) / 4.0;
+    }
+    out[n - 1] = a[n - 1];
 }
 
 #[cfg(test)]
@@ -399,9 +607,10 @@ mod tests {
 
     #[test]
     fn smoothing_is_121() {
-        let mut a = vec![4.0, 8.0, 0.0, 4.0];
-        smooth_121(&mut a);
-        assert_eq!(a, vec![4.0, 5.0, 3.0, 4.0]);
+        let a = vec![4.0, 8.0, 0.0, 4.0];
+        let mut out = vec![0.0; 4];
+        smooth_121(&a, &mut out);
+        assert_eq!(out, vec![4.0, 5.0, 3.0, 4.0]);
     }
 
     #[test]
@@ -421,6 +630,89 @@ mod tests {
             let x = ax.min_octave + i as f64 * step;
             // f32 inputs: 1e-5 absolute on values ~5–14.
             assert!((o as f64 - x).abs() < 1e-4, "{i}: {o} vs {x}");
+        }
+    }
+
+    #[test]
+    fn chains_cover_every_step_after_their_warmup() {
+        for n in 1..3000 {
+            let Some(Chains { len, start, own }) = Chains::new(n) else {
+                continue;
+            };
+            assert_eq!((own[0], own[LANES], start[0]), (0, n, 0), "n {n}");
+            for b in 0..LANES {
+                assert!(own[b] < own[b + 1], "n {n}: chain {b} owns nothing");
+                assert!(start[b] + len >= own[b + 1] && start[b] + len <= n, "n {n}: chain {b}");
+                assert!(b == 0 || own[b] - start[b] >= WARMUP, "n {n}: chain {b} used too early");
+            }
+        }
+        assert!(Chains::new(1023).is_some() && Chains::new(255).is_some());
+    }
+
+    /// openSMILE's smileMath_cspline as one serial sweep, from the spline
+    /// input `y` (after enhancement and smoothing).
+    fn spline_reference(s: &SpecScale) -> Vec<f64> {
+        let n = s.n_mag;
+        let (x, y) = (&s.f_t, &s.y);
+        let mut u = vec![0.0; n];
+        let mut y2 = vec![0.0; n];
+        for i in 1..n - 1 {
+            let sig = (x[i] - x[i - 1]) / (x[i + 1] - x[i - 1]);
+            let p = sig * y2[i - 1] + 2.0;
+            y2[i] = (sig - 1.0) / p;
+            u[i] = (y[i + 1] - y[i]) / (x[i + 1] - x[i]) - (y[i] - y[i - 1]) / (x[i] - x[i - 1]);
+            u[i] = (6.0 * u[i] / (x[i + 1] - x[i - 1]) - sig * u[i - 1]) / p;
+        }
+        y2[n - 1] = 0.0;
+        for k in (0..n - 1).rev() {
+            y2[k] = y2[k] * y2[k + 1] + u[k];
+        }
+        y2
+    }
+
+    #[test]
+    fn chained_sweeps_equal_the_serial_spline() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        for (sr, n_fft) in [(22_050u32, 2048usize), (8_000, 512), (48_000, 4096)] {
+            let bin_hz = opensmile_bin_hz(sr, (0.06 * sr as f64) as usize, n_fft);
+            let n = n_fft / 2 + 1;
+            let mut s = SpecScale::new(SpecScaleConfig::EGEMAPS, n, bin_hz);
+            assert!(s.forward.is_some() && s.backward.is_some(), "the sweeps are split at n = {n}");
+            let mut out = vec![0.0f32; n];
+            for trial in 0..20 {
+                // Peaky spectra over 6 decades, with the enhancement's zero runs.
+                let mag: Vec<f32> =
+                    (0..n).map(|_| 10f32.powf(rng.random_range(-3.0..3.0)) * rng.random_range(0.0..1.0f32)).collect();
+                s.process(&mag, &mut out);
+                let want = spline_reference(&s);
+                let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (j, &w) in want.iter().enumerate() {
+                    let g = s.y2_rev[n - 1 - j];
+                    // The reference divides where openSMILE (and we) multiply
+                    // by a cached reciprocal pivot: a few ulp of the largest value.
+                    assert!((g - w).abs() <= 1e-14 * scale, "sr {sr} trial {trial} j {j}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_instruction_set_prepares_the_same_bits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+        let s = SpecScale::new(SpecScaleConfig::EGEMAPS, 1025, 22_050.0 / 2048.0);
+        let mag: Vec<f32> = (0..1025).map(|_| rng.random_range(0.0..1.0f32).powi(3) * 100.0).collect();
+        let run = |level: SimdLevel| {
+            let (mut y, mut sm, mut fl, mut rhs) = (vec![0.0; 1025], vec![0.0; 1025], vec![0; 1029], vec![0.0; 1025]);
+            prepare(level, &mag, s.config, &mut y, &mut sm, &mut fl, (&s.diff1, &s.diff2), &mut rhs);
+            (y, sm, rhs)
+        };
+        let want = run(SimdLevel::Portable);
+        for level in SimdLevel::available() {
+            let got = run(level);
+            let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same(&got.0, &want.0) && same(&got.1, &want.1) && same(&got.2, &want.2), "{level:?}");
         }
     }
 

@@ -71,6 +71,9 @@ pub struct SpectralLlds {
     energy: Energy,
     mel_loudness: Melspec,
     mel_mfcc: Melspec,
+    /// The MFCC mel spectrum is the loudness one scaled (same filters, see
+    /// [`Melspec::same_filters`]): filter once, scale a copy.
+    shared_mel: bool,
     loudness: Loudness,
     mfcc: Mfcc,
     shape: SpectralShape,
@@ -98,7 +101,11 @@ impl SpectralLlds {
         let loudness = Loudness::new(mel_loudness.centre_hz());
         let mfcc = Mfcc::new(MfccConfig::EGEMAPS_V02, mel_mfcc.n_bands());
         let n_bins = axis.n_bins();
+        let shape = SpectralShape::new(&axis);
         Ok(Self {
+            shared_mel: mel_loudness.is_unscaled() && mel_loudness.same_filters(&mel_mfcc),
+            power: PowerSpectrum::with_log_bins(n_bins, shape.log_bins_read()),
+            shape,
             frame_len,
             n_bins,
             energy: Energy::new(false),
@@ -107,9 +114,7 @@ impl SpectralLlds {
             mel_mfcc,
             loudness,
             mfcc,
-            shape: SpectralShape::new(&axis),
             flux: SpectralFlux::new(&axis),
-            power: PowerSpectrum::new(n_bins),
             zero_frame: vec![0.0; frame_len],
             zero_mag: vec![0.0; n_bins],
         })
@@ -142,7 +147,11 @@ impl SpectralLlds {
         out.loudness = self.loudness.process(&self.mel_buf[..nb]);
 
         let nb = self.mel_mfcc.n_bands();
-        self.mel_mfcc.process(mag, &mut self.mel_buf[..nb]);
+        if self.shared_mel {
+            self.mel_mfcc.scale_sums(&mut self.mel_buf[..nb]);
+        } else {
+            self.mel_mfcc.process(mag, &mut self.mel_buf[..nb]);
+        }
         self.mfcc.process(&self.mel_buf[..nb], &mut out.mfcc);
 
         self.power.update(mag);

@@ -68,7 +68,14 @@ impl SpectralShape {
         }
     }
 
-    /// Shape descriptors of one frame from its power and dB spectra.
+    /// How many leading bins of the dB spectrum [`Self::process`] reads:
+    /// those of the slope bands (up to 1.5 kHz).
+    pub fn log_bins_read(&self) -> usize {
+        self.slopes.iter().map(|b| b.first.max(b.last) + 1).max().unwrap_or(0).min(self.bin_hz.len())
+    }
+
+    /// Shape descriptors of one frame from its power and dB spectra (the
+    /// latter for at least [`Self::log_bins_read`] bins).
     pub fn process(&self, spec: &PowerSpectrum) -> ShapeFrame {
         let p = spec.power();
         let l = spec.log_db();
