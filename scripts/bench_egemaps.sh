@@ -2,7 +2,9 @@
 # eGeMAPS v02 functionals of one 45 s 22 050 Hz WAV: `moodtap features`
 # against openSMILE (PyPI opensmile, the same config) in the same run.
 # Whole process on both sides (start-up, decoding, extraction, CSV), timed
-# with hyperfine; plus openSMILE's in-process time without Python start-up.
+# with hyperfine; plus openSMILE's in-process time without Python start-up,
+# and the whole fused pipeline (decode → eGeMAPS + MIR steps, `--set fused
+# --level steps`) as a realtime factor.
 # Usage: scripts/bench_egemaps.sh [WAV]   (default: the golden music excerpt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ OUT=$(mktemp -d)
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 RAYON_NUM_THREADS=1
 hyperfine --warmup 2 --runs 15 --export-json "$OUT/h.json" \
   -n moodtap "$BIN features $WAV --set egemaps --level functionals --out $OUT/ours.csv" \
+  -n fused "$BIN features $WAV --set fused --level steps --out $OUT/fused.csv" \
   -n opensmile "$PY -c \"import opensmile; opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02, feature_level=opensmile.FeatureLevel.Functionals).process_file('$WAV').to_csv('$OUT/ref.csv')\"" >&2
 "$PY" - "$OUT/h.json" "$WAV" <<'PY'
 import json, sys, time
@@ -34,5 +37,8 @@ print(f"| openSMILE (Python API), whole process | {t['opensmile']*1e3:.1f} ms |"
 print(f"| openSMILE process_file only (no start-up) | {inproc*1e3:.1f} ms |")
 print(f"| ratio vs whole process | {t['opensmile']/t['moodtap']:.1f}x |")
 print(f"| ratio vs openSMILE in-process | {inproc/t['moodtap']:.1f}x |")
+import soundfile
+dur = soundfile.info(sys.argv[2]).duration
+print(f"| fused steps (decode + eGeMAPS + MIR), whole process | {t['fused']*1e3:.1f} ms = {dur/t['fused']:.0f}x realtime |")
 PY
 rm -rf "$OUT"

@@ -1,35 +1,13 @@
 //! `LoadedModel::predict` (the fast path) must not allocate: the plugin calls it on its
-//! analysis thread for every hop. A counting global allocator checks it for each
+//! analysis thread for every hop. A per-thread counting allocator (tests/common) checks it for each
 //! architecture; its own binary so the allocator affects nothing else.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use burn::tensor::Device;
-use moodtap_core::model::file::{
-    ModelFile, ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION,
-};
+use moodtap_core::model::file::{ModelFile, ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION};
 use moodtap_core::model::{Architecture, LoadedModel, ModelConfig};
 
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "common/alloc_counter.rs"]
+mod alloc_counter;
 
 #[test]
 fn predict_does_not_allocate() {
@@ -54,12 +32,12 @@ fn predict_does_not_allocate() {
         let mut model = LoadedModel::from_bytes(&bytes).unwrap();
         let input: Vec<f32> = (0..99 * 94).map(|i| (i % 13) as f32 / 6.0 - 1.0).collect();
         model.predict(&input).unwrap(); // warm-up
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
-        for _ in 0..10 {
-            let e = model.predict(&input).unwrap();
-            assert!((0.0..=1.0).contains(&e.valence));
-        }
-        let after = ALLOCATIONS.load(Ordering::SeqCst);
-        assert_eq!(after - before, 0, "{arch}: predict allocated");
+        let (allocs, ()) = alloc_counter::allocations_during(|| {
+            for _ in 0..10 {
+                let e = model.predict(&input).unwrap();
+                assert!((0.0..=1.0).contains(&e.valence));
+            }
+        });
+        assert_eq!(allocs, 0, "{arch}: predict allocated");
     }
 }
