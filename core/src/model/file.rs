@@ -271,6 +271,33 @@ pub struct TrainingProvenance {
     pub trainer_version: String,
     /// Free-text notes.
     pub notes: String,
+    /// How the trainer divided the songs and which ones it held out; absent in files
+    /// written before `moodtap train` existed and in test models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<TrainingRun>,
+}
+
+/// The split and length of a `moodtap train` run, so `moodtap eval` can score the model on
+/// exactly the songs it never saw. Informative only for inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRun {
+    /// Dataset root or manifest the feature cache was extracted from.
+    pub dataset_path: String,
+    /// How the songs were divided (`holdout 0.70/0.15/0.15`, `5-fold, fold 1 written`).
+    pub split: String,
+    /// Songs the weights were fitted on.
+    pub train_songs: usize,
+    /// Songs early stopping watched.
+    pub validation_songs: usize,
+    /// Songs the metrics were measured on.
+    pub test_songs: usize,
+    /// Ids of the test songs, as in the feature cache.
+    pub test_song_ids: Vec<String>,
+    /// Epochs run (0 for models without epochs, e.g. the SVR baseline).
+    pub epochs: usize,
+    /// Epoch whose weights were kept (best validation RMSE), 1-based; 0 if none.
+    pub best_epoch: usize,
 }
 
 /// Everything about a model except its weights (DESIGN.md §5). Nothing about the time

@@ -45,6 +45,7 @@ fn metadata(config: ModelConfig) -> ModelMetadata {
             date: "2025-01-01".into(),
             trainer_version: "test".into(),
             notes: String::new(),
+            run: None,
         },
     }
 }
