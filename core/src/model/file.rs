@@ -578,6 +578,7 @@ impl ModelFile {
             .into_record()
             .into_bytes()
             .map_err(|e| ModelFileError::Record(e.to_string()))?;
+        let record = without_param_ids(record)?;
         if record.len() > MAX_RECORD_LEN {
             return Err(ModelFileError::RecordTooLarge {
                 len: record.len() as u64,
@@ -605,6 +606,28 @@ impl ModelFile {
     pub fn network(&self, device: &Device) -> Result<Network, ModelFileError> {
         load_record(&self.metadata.model, &self.record, device)
     }
+}
+
+/// Rewrites burnpack `record` bytes without parameter ids.
+///
+/// burn gives every parameter a random id from the OS RNG when a module is built
+/// (`burn_std::id::IdGenerator`) and stores it in the record; it only keys optimizer state,
+/// which a model file does not carry. Dropping the ids makes the file a function of the
+/// weights alone, so a deterministic training run writes identical bytes (a loaded network
+/// gets fresh ids, as when it is built).
+fn without_param_ids(record: Bytes) -> Result<Bytes, ModelFileError> {
+    let err = |e: burn_pack::Error| ModelFileError::Record(e.to_string());
+    let tensors = burn_pack::Reader::from_bytes(record)
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(err)?
+        .into_iter()
+        .map(|t| {
+            let (name, dtype, shape, _, bytes) = t.into_parts()?;
+            Ok(burn_pack::Tensor::new(name, dtype, shape, None, bytes))
+        })
+        .collect::<Result<Vec<_>, burn_pack::Error>>()
+        .map_err(err)?;
+    burn_pack::Writer::new(tensors).into_bytes().map_err(err)
 }
 
 /// Applies burnpack `record` bytes to a fresh network of `config`. The config must have been
