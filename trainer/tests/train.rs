@@ -116,12 +116,11 @@ fn pulse_dataset(root: &Path, n: usize) -> PathBuf {
 /// they never heard: 60 four-second clips, T = 8 steps over a 4 s context
 /// (0.5 s hop, 1 s windows), 60/20/20 split (12 test clips).
 ///
-/// Margins: the mean predictor's RMSE for labels uniform on [0, 1] is about
-/// 0.29. Loudness is directly measured by eGeMAPS (loudness, equivalent
-/// sound level), so both models must halve the arousal error (≤ 0.5 ×
-/// baseline). Tempo is audible only through onset-rate features; valence
-/// must still improve by a quarter (≤ 0.75 × baseline). Typical values are
-/// recorded in docs/training.md.
+/// Margin: the mean predictor's RMSE for labels uniform on [0, 1] is about
+/// 0.29; both models must at least halve it on both dimensions (measured:
+/// CBSA 0.23× arousal, 0.28× valence; SVR 0.45× and 0.44×; see
+/// docs/training.md). Loudness is measured directly by eGeMAPS (loudness,
+/// equivalent sound level); tempo only through onset-rate and MIR tempo.
 #[test]
 fn models_learn_audible_label_functions() {
     let root = tmpdir("learn");
@@ -140,7 +139,7 @@ fn models_learn_audible_label_functions() {
     let (ba, bv) = rmse_after(&err, "mean baseline:");
     eprintln!("CBSA: {err}");
     assert!(ta <= 0.5 * ba, "CBSA arousal RMSE {ta} vs mean baseline {ba}");
-    assert!(tv <= 0.75 * bv, "CBSA valence RMSE {tv} vs mean baseline {bv}");
+    assert!(tv <= 0.5 * bv, "CBSA valence RMSE {tv} vs mean baseline {bv}");
     assert!(fs::read(&plot).unwrap().starts_with(b"\x89PNG"), "learning curve is a PNG");
 
     let svr = root.join("svr.json");
@@ -149,7 +148,7 @@ fn models_learn_audible_label_functions() {
     let (ba, bv) = rmse_after(&err, "mean baseline:");
     eprintln!("SVR: {err}");
     assert!(ta <= 0.5 * ba, "SVR arousal RMSE {ta} vs mean baseline {ba}");
-    assert!(tv <= 0.75 * bv, "SVR valence RMSE {tv} vs mean baseline {bv}");
+    assert!(tv <= 0.5 * bv, "SVR valence RMSE {tv} vs mean baseline {bv}");
     // Both kinds are evaluable and eval reproduces the training-time numbers.
     for f in [&model, &svr] {
         let (out, _) = ok(&["eval", "--cache", c, "--model", f.to_str().unwrap()]);
