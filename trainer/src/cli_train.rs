@@ -111,7 +111,8 @@ pub struct EvalArgs {
 }
 
 fn parse_kind(s: &str) -> Result<ModelKind, String> {
-    ModelKind::parse(s).ok_or_else(|| format!("unknown model '{s}': expected cbsa, bilstm, cnn-bilstm, bilstm-sa or svr"))
+    ModelKind::parse(s)
+        .ok_or_else(|| format!("unknown model '{s}': expected cbsa, bilstm, cnn-bilstm, bilstm-sa or svr"))
 }
 
 fn parse_split(s: &str) -> Result<[f64; 3], String> {
@@ -225,7 +226,12 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         report.features
     );
     if args.model != ModelKind::Svr {
-        eprintln!("  epochs run {}, kept epoch {} (best validation RMSE), {:.1} s", f.curve.len(), f.best_epoch, f.train_s);
+        eprintln!(
+            "  epochs run {}, kept epoch {} (best validation RMSE), {:.1} s",
+            f.curve.len(),
+            f.best_epoch,
+            f.train_s
+        );
     } else {
         eprintln!("  fitted in {:.2} s", f.train_s);
     }

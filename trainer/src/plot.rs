@@ -116,7 +116,8 @@ pub fn line_panels(path: &Path, panels: &[Panel]) -> Result<(), PlotError> {
             .map_err(|x| e(&x))?;
         for (i, s) in p.series.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
-            let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|q| q.0.is_finite() && q.1.is_finite()).collect();
+            let pts: Vec<(f64, f64)> =
+                s.points.iter().copied().filter(|q| q.0.is_finite() && q.1.is_finite()).collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                 .map_err(|x| e(&x))?

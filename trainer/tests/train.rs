@@ -33,11 +33,8 @@ fn tmpdir(name: &str) -> PathBuf {
 
 /// Runs the `moodtap` binary; returns (success, stdout, stderr).
 fn moodtap(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_moodtap"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1767225600")
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_moodtap")).args(args).env("SOURCE_DATE_EPOCH", "1767225600").output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -64,7 +61,10 @@ fn fails_with(args: &[&str], needles: &[&str]) -> String {
 
 /// Parses "RMSE arousal A valence V" from a `train` summary line.
 fn rmse_after(stderr: &str, prefix: &str) -> (f64, f64) {
-    let line = stderr.lines().find(|l| l.trim_start().starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix} in {stderr}"));
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {stderr}"));
     let words: Vec<&str> = line.split_whitespace().collect();
     let num = |key: &str| -> f64 {
         let i = words.iter().position(|w| *w == key).unwrap();
@@ -80,7 +80,8 @@ fn rmse_after(stderr: &str, prefix: &str) -> (f64, f64) {
 /// pitch and spectral features are defined between bursts.
 fn pulse_clip(path: &Path, secs: f64, bpm: f64, level_db: f64, seed: u64) {
     let rate = 22_050u32;
-    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     let amp = 10f64.powf(level_db / 20.0);
     let period = 60.0 / bpm;
@@ -132,8 +133,24 @@ fn models_learn_audible_label_functions() {
     let model = root.join("cbsa.moodtap");
     let plot = root.join("curve.png");
     let (_, err) = ok(&[
-        "train", "--quiet", "--cache", c, "--model", "cbsa", "--split", split, "--epochs", "60", "--patience", "15",
-        "--lr", "3e-3", "--out", model.to_str().unwrap(), "--plot", plot.to_str().unwrap(),
+        "train",
+        "--quiet",
+        "--cache",
+        c,
+        "--model",
+        "cbsa",
+        "--split",
+        split,
+        "--epochs",
+        "60",
+        "--patience",
+        "15",
+        "--lr",
+        "3e-3",
+        "--out",
+        model.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
     ]);
     let (ta, tv) = rmse_after(&err, "test:");
     let (ba, bv) = rmse_after(&err, "mean baseline:");
@@ -143,7 +160,8 @@ fn models_learn_audible_label_functions() {
     assert!(fs::read(&plot).unwrap().starts_with(b"\x89PNG"), "learning curve is a PNG");
 
     let svr = root.join("svr.json");
-    let (_, err) = ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--split", split, "--out", svr.to_str().unwrap()]);
+    let (_, err) =
+        ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--split", split, "--out", svr.to_str().unwrap()]);
     let (ta, tv) = rmse_after(&err, "test:");
     let (ba, bv) = rmse_after(&err, "mean baseline:");
     eprintln!("SVR: {err}");
@@ -212,7 +230,12 @@ fn training_is_deterministic_and_eval_round_trips() {
     }
     let (fa, fb) = (fs::read(&a).unwrap(), fs::read(&b).unwrap());
     let first_diff = fa.iter().zip(&fb).position(|(x, y)| x != y);
-    assert!(fa == fb, "two runs with seed 66 wrote different files (lengths {} / {}, first difference at byte {first_diff:?})", fa.len(), fb.len());
+    assert!(
+        fa == fb,
+        "two runs with seed 66 wrote different files (lengths {} / {}, first difference at byte {first_diff:?})",
+        fa.len(),
+        fb.len()
+    );
     let (e1, _) = ok(&["eval", "--cache", c, "--model", a.to_str().unwrap()]);
     let (e2, _) = ok(&["eval", "--cache", c, "--model", b.to_str().unwrap()]);
     assert_eq!(e1.replace("a.moodtap", "b.moodtap"), e2);

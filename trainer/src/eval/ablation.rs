@@ -95,8 +95,7 @@ pub fn run(
         let table = cache::read(cache_root, &CacheRequest { steps: Some(t), ..Default::default() })
             .map_err(|source| AblationError::Cache { steps: t, source })?;
         let dir = out_dir.join(format!("T{t:03}"));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| AblationError::Write { path: dir.clone(), reason: e.to_string() })?;
+        std::fs::create_dir_all(&dir).map_err(|e| AblationError::Write { path: dir.clone(), reason: e.to_string() })?;
         let mut baseline = None;
         for kind in ModelKind::ALL {
             progress(AblationProgress::Model { kind, steps: t });
@@ -120,7 +119,13 @@ pub fn run(
             });
         }
         if let Some(m) = baseline {
-            rows.push(ResultRow { model: "mean label (reference)".into(), t_steps: Some(t as usize), metrics: m, train_s: None, epochs: None });
+            rows.push(ResultRow {
+                model: "mean label (reference)".into(),
+                t_steps: Some(t as usize),
+                metrics: m,
+                train_s: None,
+                epochs: None,
+            });
         }
     }
     let table = markdown(&rows);

@@ -137,8 +137,7 @@ impl EvalModel {
         let mut out = Vec::with_capacity(songs.len() * 2);
         match self {
             Self::Network(m) => {
-                let norm =
-                    Normalization { mean: m.metadata().norm_mean.clone(), std: m.metadata().norm_std.clone() };
+                let norm = Normalization { mean: m.metadata().norm_mean.clone(), std: m.metadata().norm_std.clone() };
                 let mut input = Vec::with_capacity(m.input_len());
                 for &s in songs {
                     input.clear();

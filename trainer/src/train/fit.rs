@@ -155,7 +155,8 @@ pub fn fit(
                 x_buf.extend_from_slice(&train.inputs[s * per_song..(s + 1) * per_song]);
                 y_buf.extend_from_slice(&train.targets[s * 2..s * 2 + 2]);
             }
-            let (x, y) = trainer.batch_tensors(&x_buf, &y_buf, batch.len()).map_err(|e| FitError::Shape(e.to_string()))?;
+            let (x, y) =
+                trainer.batch_tensors(&x_buf, &y_buf, batch.len()).map_err(|e| FitError::Shape(e.to_string()))?;
             let loss = trainer.step(x, y);
             if !loss.is_finite() {
                 return Err(FitError::Diverged(epoch));

@@ -218,9 +218,10 @@ impl TrainReport {
 /// Today's date (UTC, ISO 8601), or that of `SOURCE_DATE_EPOCH` when set
 /// (reproducible builds convention), so repeated runs can give identical files.
 pub fn provenance_date() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-    });
+    let secs =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        });
     // Days since 1970-01-01 to a civil date (H. Hinnant, "chrono-Compatible
     // Low-Level Date Algorithms", days_from_civil inverse).
     let z = secs.div_euclid(86_400) + 719_468;
@@ -302,7 +303,11 @@ impl RunContext<'_> {
     }
 
     /// Fits one fold; returns the file bytes and the fold's result.
-    fn run_fold(&self, split: &Split, progress: &mut dyn FnMut(Progress<'_>)) -> Result<(Vec<u8>, FoldResult), TrainError> {
+    fn run_fold(
+        &self,
+        split: &Split,
+        progress: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<(Vec<u8>, FoldResult), TrainError> {
         let (table, cols, opts) = (self.table, self.cols, self.opts);
         let t = table.meta.steps as usize;
         let norm = Normalization::fit(table, &split.train, cols);

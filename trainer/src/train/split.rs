@@ -28,7 +28,9 @@ pub struct Split {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SplitError {
     /// Fractions not positive, or not summing to 1.
-    #[error("--split {0:?}: expected three positive fractions train,validation,test summing to 1 (e.g. 0.7,0.15,0.15)")]
+    #[error(
+        "--split {0:?}: expected three positive fractions train,validation,test summing to 1 (e.g. 0.7,0.15,0.15)"
+    )]
     Fractions([f64; 3]),
     /// Fewer than 2 folds.
     #[error("--folds {0}: cross-validation needs at least 2 folds")]

@@ -236,7 +236,9 @@ impl SvrModel {
                 || dim.coefficients.iter().any(|v| !v.is_finite())
                 || !dim.rho.is_finite()
             {
-                return bad(format!("{name}: support vectors must have {d} finite values, one finite coefficient each"));
+                return bad(format!(
+                    "{name}: support vectors must have {d} finite values, one finite coefficient each"
+                ));
             }
         }
         Ok(())
@@ -273,7 +275,8 @@ mod tests {
     #[test]
     fn stored_support_vectors_reproduce_linfa() {
         let n = 40;
-        let rows: Vec<Vec<f64>> = (0..n).map(|i| vec![(i as f64 * 0.37).sin(), (i as f64 * 0.11).cos(), i as f64]).collect();
+        let rows: Vec<Vec<f64>> =
+            (0..n).map(|i| vec![(i as f64 * 0.37).sin(), (i as f64 * 0.11).cos(), i as f64]).collect();
         let y: Vec<f64> = rows.iter().map(|r| 0.5 + 0.3 * r[0] * r[1]).collect();
         let fit = fit(&rows, &y, &y).unwrap();
         let x = Array2::from_shape_fn((n, 3), |(i, j)| (rows[i][j] - fit.norm_mean[j]) / fit.norm_std[j]);
