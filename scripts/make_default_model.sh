@@ -9,6 +9,7 @@
 #        SOURCE_DATE_EPOCH  date written into the provenance (default: last commit time),
 #                    so the file depends only on the sources
 #        MOODTAP_SOUNDFONT  SF2 for the corpus (default /usr/share/sounds/sf2/TimGM6mb.sf2)
+#        MOODTAP_BIN an existing moodtap binary (skips the release build)
 # Time on the 2-core dev machine (release): corpus ≈ 1.5 min, extract ≈ 2.5 min,
 # select < 1 min, training see docs/training.md.
 set -euo pipefail
@@ -17,8 +18,10 @@ WORK=${WORK:-target/default-model}
 OUT=${OUT:-models/default.moodtap}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 
-cargo build --release -p moodtap-trainer
-BIN=${CARGO_TARGET_DIR:-target}/release/moodtap
+if [[ -z "${MOODTAP_BIN:-}" ]]; then
+  cargo build --release -p moodtap-trainer
+fi
+BIN=${MOODTAP_BIN:-${CARGO_TARGET_DIR:-target}/release/moodtap}
 
 mkdir -p "$WORK" "$(dirname "$OUT")"
 # Each stage is skipped when its output exists (corpus and cache are
