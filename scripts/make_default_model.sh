@@ -10,6 +10,7 @@
 #                    so the file depends only on the sources
 #        MOODTAP_SOUNDFONT  SF2 for the corpus (default /usr/share/sounds/sf2/TimGM6mb.sf2)
 #        MOODTAP_BIN an existing moodtap binary (skips the release build)
+#        COUNT, DURATION_S  corpus size (default 600 × 45 s; smaller only for smoke tests)
 # Time on the 2-core dev machine (release): corpus ≈ 1.5 min, extract ≈ 2.5 min,
 # select < 1 min, training see docs/training.md.
 set -euo pipefail
@@ -27,7 +28,7 @@ mkdir -p "$WORK" "$(dirname "$OUT")"
 # Each stage is skipped when its output exists (corpus and cache are
 # deterministic and resumable; delete $WORK to start over).
 if [[ ! -f "$WORK/corpus/manifest.csv" ]]; then
-  "$BIN" corpus --out "$WORK/corpus" --count 600 --duration-s 45 --seed 66
+  "$BIN" corpus --out "$WORK/corpus" --count "${COUNT:-600}" --duration-s "${DURATION_S:-45}" --seed 66
 fi
 "$BIN" extract --dataset "$WORK/corpus/manifest.csv" --kind manifest --cache "$WORK/cache" --steps 99
 "$BIN" select --cache "$WORK/cache" --steps 99 --seed 66
