@@ -39,6 +39,7 @@ fn model_with(names: Vec<String>) -> LoadedModel {
             date: "2026-11-24".into(),
             trainer_version: "test".into(),
             notes: String::new(),
+            run: None,
         },
     };
     let device = Device::flex();

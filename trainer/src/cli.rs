@@ -40,6 +40,12 @@ pub enum Command {
     Select(SelectArgs),
     /// Feature-cache maintenance: merge shards/parts, inspect.
     Cache(CacheArgs),
+    /// Train CBSA, an ablation network or the SVR baseline on a feature cache;
+    /// writes a model file with its metadata and test metrics.
+    Train(crate::cli_train::TrainArgs),
+    /// RMSE and R² of a model on held-out songs; `--ablation` trains and
+    /// compares all models at several sequence lengths.
+    Eval(crate::cli_train::EvalArgs),
 }
 
 /// Arguments of `moodtap extract`.
@@ -216,6 +222,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             CacheCommand::Merge(m) => run_merge(m),
             CacheCommand::Info(i) => run_cache_info(i),
         },
+        Command::Train(args) => crate::cli_train::run_train(&args),
+        Command::Eval(args) => crate::cli_train::run_eval(&args),
     }
 }
 

@@ -4,8 +4,12 @@
 
 pub mod cache;
 pub mod cli;
+pub mod cli_train;
 pub mod corpus;
 pub mod dataset;
+pub mod eval;
 pub mod extract;
 pub mod features;
+pub mod plot;
 pub mod select;
+pub mod train;

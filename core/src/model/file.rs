@@ -271,6 +271,33 @@ pub struct TrainingProvenance {
     pub trainer_version: String,
     /// Free-text notes.
     pub notes: String,
+    /// How the trainer divided the songs and which ones it held out; absent in files
+    /// written before `moodtap train` existed and in test models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<TrainingRun>,
+}
+
+/// The split and length of a `moodtap train` run, so `moodtap eval` can score the model on
+/// exactly the songs it never saw. Informative only for inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRun {
+    /// Dataset root or manifest the feature cache was extracted from.
+    pub dataset_path: String,
+    /// How the songs were divided (`holdout 0.70/0.15/0.15`, `5-fold, fold 1 written`).
+    pub split: String,
+    /// Songs the weights were fitted on.
+    pub train_songs: usize,
+    /// Songs early stopping watched.
+    pub validation_songs: usize,
+    /// Songs the metrics were measured on.
+    pub test_songs: usize,
+    /// Ids of the test songs, as in the feature cache.
+    pub test_song_ids: Vec<String>,
+    /// Epochs run (0 for models without epochs, e.g. the SVR baseline).
+    pub epochs: usize,
+    /// Epoch whose weights were kept (best validation RMSE), 1-based; 0 if none.
+    pub best_epoch: usize,
 }
 
 /// Everything about a model except its weights (DESIGN.md §5). Nothing about the time
@@ -551,6 +578,7 @@ impl ModelFile {
             .into_record()
             .into_bytes()
             .map_err(|e| ModelFileError::Record(e.to_string()))?;
+        let record = without_param_ids(record)?;
         if record.len() > MAX_RECORD_LEN {
             return Err(ModelFileError::RecordTooLarge {
                 len: record.len() as u64,
@@ -578,6 +606,28 @@ impl ModelFile {
     pub fn network(&self, device: &Device) -> Result<Network, ModelFileError> {
         load_record(&self.metadata.model, &self.record, device)
     }
+}
+
+/// Rewrites burnpack `record` bytes without parameter ids.
+///
+/// burn gives every parameter a random id from the OS RNG when a module is built
+/// (`burn_std::id::IdGenerator`) and stores it in the record; it only keys optimizer state,
+/// which a model file does not carry. Dropping the ids makes the file a function of the
+/// weights alone, so a deterministic training run writes identical bytes (a loaded network
+/// gets fresh ids, as when it is built).
+fn without_param_ids(record: Bytes) -> Result<Bytes, ModelFileError> {
+    let err = |e: burn_pack::Error| ModelFileError::Record(e.to_string());
+    let tensors = burn_pack::Reader::from_bytes(record)
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(err)?
+        .into_iter()
+        .map(|t| {
+            let (name, dtype, shape, _, bytes) = t.into_parts()?;
+            Ok(burn_pack::Tensor::new(name, dtype, shape, None, bytes))
+        })
+        .collect::<Result<Vec<_>, burn_pack::Error>>()
+        .map_err(err)?;
+    burn_pack::Writer::new(tensors).into_bytes().map_err(err)
 }
 
 /// Applies burnpack `record` bytes to a fresh network of `config`. The config must have been

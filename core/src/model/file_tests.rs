@@ -45,6 +45,7 @@ fn metadata(config: ModelConfig) -> ModelMetadata {
             date: "2025-01-01".into(),
             trainer_version: "test".into(),
             notes: String::new(),
+            run: None,
         },
     }
 }
@@ -127,6 +128,19 @@ fn round_trip_preserves_metadata_and_outputs() {
         let c = loaded.predict_burn(&input).unwrap();
         assert!((a.valence - c.valence).abs() < 1e-5 && (a.arousal - c.arousal).abs() < 1e-5);
     }
+}
+
+/// Equal weights give equal bytes: burn's random parameter ids are not written.
+#[test]
+fn same_weights_write_identical_files() {
+    let config = ModelConfig::cbsa(16, 12);
+    let meta = metadata(config.clone());
+    let a = ModelFile::to_bytes(&meta, &network(&config)).unwrap();
+    let b = ModelFile::to_bytes(&meta, &network(&config)).unwrap();
+    assert_eq!(a, b);
+    // A reloaded network writes the same bytes again.
+    let reloaded = ModelFile::from_bytes(&a).unwrap().network(&Device::flex()).unwrap();
+    assert_eq!(ModelFile::to_bytes(&meta, &reloaded).unwrap(), a);
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub mod training;
 
 pub use config::{Architecture, ModelConfig};
 pub use fast::FastNetwork;
-pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance};
+pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance, TrainingRun};
 pub use inference::{Estimate, InferenceError, LoadedModel};
 pub use network::Network;
 pub use training::{Trainer, TrainingConfig};
