@@ -6,7 +6,7 @@
 #   --check   train a second time from the same cache and require a byte-identical file
 # Env:   WORK        scratch directory for corpus and cache (default target/default-model)
 #        OUT         model file (default models/default.moodtap)
-#        SOURCE_DATE_EPOCH  date written into the provenance (default: last commit time),
+#        SOURCE_DATE_EPOCH  date written into the provenance (default: a fixed date),
 #                    so the file depends only on the sources
 #        MOODTAP_SOUNDFONT  SF2 for the corpus (default /usr/share/sounds/sf2/TimGM6mb.sf2)
 #        MOODTAP_BIN an existing moodtap binary (skips the release build)
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-target/default-model}
 OUT=${OUT:-models/default.moodtap}
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795478400}  # 2026-11-24, the recipe's date: a fixed value keeps the file independent of when it is rebuilt
 
 if [[ -z "${MOODTAP_BIN:-}" ]]; then
   cargo build --release -p moodtap-trainer
