@@ -36,6 +36,32 @@ pub fn load_model() -> LoadedModel {
     LoadedModel::from_path(&p).unwrap_or_else(|e| panic!("default model {}: {e}", p.display()))
 }
 
+/// Prints the model's metadata summary (the facts docs/default-model.md quotes).
+pub fn print_metadata() {
+    let m = load_model();
+    let m = m.metadata();
+    let t = &m.training;
+    println!("model {}: {:?}", model_path().display(), m.model);
+    println!(
+        "T {} steps, context {:.2} s, window {:.2} s, hop {:.3} s, {} features (MIR selected: {:?})",
+        m.t_steps,
+        m.context_s,
+        m.window_s,
+        m.hop_s,
+        m.feature_names.len(),
+        m.selected_mir_features
+    );
+    println!("dataset {:?}, {} songs, seed {}, date {}, trainer {}", t.dataset, t.song_count, t.seed, t.date, t.trainer_version);
+    println!("metrics {:?}", t.metrics);
+    if let Some(r) = &t.run {
+        println!(
+            "split {:?}: train {} / validation {} / test {}, epochs {}, best {}",
+            r.split, r.train_songs, r.validation_songs, r.test_songs, r.epochs, r.best_epoch
+        );
+    }
+    println!("notes: {}", t.notes);
+}
+
 /// A song-level estimate.
 #[derive(Debug, Clone, Copy)]
 pub struct SongEstimate {
