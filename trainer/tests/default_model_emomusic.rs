@@ -68,7 +68,7 @@ fn default_model_on_emomusic_sample() {
 
     let (mut tv, mut ta, mut pv, mut pa) = (vec![], vec![], vec![], vec![]);
     println!("model: {}", common::model_path().display());
-    println!("| song | label V | label A | model V | model A |");
+    println!("| song | label V | label A | model V | model A | full-coverage steps |");
     for &(id, v, a) in &all {
         let clip = dir.join("clips_45seconds").join(format!("{id}.mp3"));
         if !clip.is_file() {
@@ -81,7 +81,7 @@ fn default_model_on_emomusic_sample() {
             "song {id}: estimate outside [0, 1]: {e:?}"
         );
         assert!(e.full_steps > 0, "song {id}: a 45 s clip must fill the model context");
-        println!("| {id} | {v:.3} | {a:.3} | {:.3} | {:.3} |", e.valence, e.arousal);
+        println!("| {id} | {v:.3} | {a:.3} | {:.3} | {:.3} | {} |", e.valence, e.arousal, e.full_steps);
         tv.push(v);
         ta.push(a);
         pv.push(e.valence);

@@ -74,7 +74,7 @@ fn default_model_orders_contrasting_pairs() {
     };
     let mut wrong = Vec::new();
     common::print_metadata();
-    println!("| # | dim | higher: V / A | lower: V / A | ordered | claimed |");
+    println!("| # | dim | higher: V / A (full-coverage steps) | lower: V / A (steps) | ordered | claimed |");
     for (i, &(dim, (hi, hi_dur), (lo, lo_dur), claimed)) in PAIRS.iter().enumerate() {
         let (h, l) = (estimate(hi, hi_dur), estimate(lo, lo_dur));
         let ok = match dim {
@@ -82,13 +82,15 @@ fn default_model_orders_contrasting_pairs() {
             Dim::Arousal => h.arousal > l.arousal,
         };
         println!(
-            "| {} | {:?} | {hi}: {:.3} / {:.3} | {lo}: {:.3} / {:.3} | {} | {} |",
+            "| {} | {:?} | {hi}: {:.3} / {:.3} ({}) | {lo}: {:.3} / {:.3} ({}) | {} | {} |",
             i + 1,
             dim,
             h.valence,
             h.arousal,
+            h.full_steps,
             l.valence,
             l.arousal,
+            l.full_steps,
             if ok { "yes" } else { "no" },
             if claimed { "yes" } else { "no" }
         );

@@ -4,9 +4,11 @@
 //! Song-level estimate (used by every default-model check and by
 //! docs/default-model.md): the **mean of the full-coverage estimates** over
 //! the excerpt, i.e. of every step whose model context holds only real audio.
-//! The last estimate alone sees only the final `context_s` seconds; the mean
-//! summarises the whole excerpt the way a static label does. Excerpts shorter
-//! than the context fall back to the last estimate (noted as coverage < 1).
+//! With the default model (T·hop = 45 s) a 45 s excerpt has exactly one such
+//! step, so this is the end-of-excerpt estimate with the whole excerpt as
+//! context; models with a shorter context average over the excerpt the way a
+//! static label does. Excerpts shorter than the context fall back to the last
+//! estimate (`full_steps == 0`).
 
 #![allow(dead_code)]
 
