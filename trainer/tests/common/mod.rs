@@ -27,9 +27,9 @@ pub const MAX_OFFSET_S: f64 = 15.0;
 /// The model under test: `$MOODTAP_MODEL` if set, else the committed
 /// `models/default.moodtap`.
 pub fn model_path() -> PathBuf {
-    std::env::var_os("MOODTAP_MODEL").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("models").join("default.moodtap")
-    })
+    std::env::var_os("MOODTAP_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("models").join("default.moodtap"))
 }
 
 /// Loads the model under test; panics with the path when it is missing.
@@ -53,7 +53,10 @@ pub fn print_metadata() {
         m.feature_names.len(),
         m.selected_mir_features
     );
-    println!("dataset {:?}, {} songs, seed {}, date {}, trainer {}", t.dataset, t.song_count, t.seed, t.date, t.trainer_version);
+    println!(
+        "dataset {:?}, {} songs, seed {}, date {}, trainer {}",
+        t.dataset, t.song_count, t.seed, t.date, t.trainer_version
+    );
     println!("metrics {:?}", t.metrics);
     if let Some(r) = &t.run {
         println!(
