@@ -15,10 +15,17 @@ mod common;
 
 use std::path::PathBuf;
 
+/// `$MOODTAP_EMOMUSIC_SAMPLE`, else `../shared/data/emomusic-sample` beside the
+/// checkout, else `/work/shared/data/emomusic-sample` (as trainer/tests/extract.rs).
 fn sample_dir() -> PathBuf {
-    std::env::var_os("MOODTAP_EMOMUSIC_SAMPLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/emomusic-sample"))
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/emomusic-sample");
+    std::env::var_os("MOODTAP_EMOMUSIC_SAMPLE").map(PathBuf::from).unwrap_or_else(|| {
+        if beside.is_dir() {
+            beside
+        } else {
+            PathBuf::from("/work/shared/data/emomusic-sample")
+        }
+    })
 }
 
 /// `(song_id, valence, arousal)` scaled to [0, 1].
