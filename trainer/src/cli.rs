@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
+use crate::analyze;
 use crate::cache;
 use crate::corpus;
 use crate::dataset::{self, DatasetKind, LoadOptions};
@@ -40,6 +41,8 @@ pub enum Command {
     Select(SelectArgs),
     /// Feature-cache maintenance: merge shards/parts, inspect.
     Cache(CacheArgs),
+    /// Valence/arousal over time of audio files (CSV, optional PNG plot and MIDI CC file).
+    Analyze(analyze::command::AnalyzeArgs),
 }
 
 /// Arguments of `moodtap extract`.
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             CacheCommand::Merge(m) => run_merge(m),
             CacheCommand::Info(i) => run_cache_info(i),
         },
+        Command::Analyze(args) => analyze::command::run(&args),
     }
 }
 
