@@ -79,7 +79,11 @@ fn main() -> anyhow::Result<()> {
             let m = mean[j] / rows as f64;
             let var = (sq[j] / rows as f64 - m * m).max(0.0);
             // A constant column (e.g. a feature silent on this material) gets std 1.
-            if var.sqrt() > 1e-6 { var.sqrt() as f32 } else { 1.0 }
+            if var.sqrt() > 1e-6 {
+                var.sqrt() as f32
+            } else {
+                1.0
+            }
         })
         .collect();
 

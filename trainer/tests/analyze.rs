@@ -17,12 +17,14 @@ fn tmp(name: &str) -> PathBuf {
 
 /// `secs` of a stereo, amplitude-modulated A-minor chord at `rate`, 16-bit.
 fn write_music(path: &Path, rate: u32, secs: f64) {
-    let spec = hound::WavSpec { channels: 2, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels: 2, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for i in 0..(rate as f64 * secs) as usize {
         let t = i as f64 / rate as f64;
         let env = 0.5 + 0.5 * (2.0 * std::f64::consts::PI * 2.0 * t).sin().max(0.0);
-        let x: f64 = [220.0, 261.63, 329.63].iter().map(|f| (2.0 * std::f64::consts::PI * f * t).sin()).sum::<f64>() / 3.0;
+        let x: f64 =
+            [220.0, 261.63, 329.63].iter().map(|f| (2.0 * std::f64::consts::PI * f * t).sin()).sum::<f64>() / 3.0;
         let l = (0.4 * env * x * 32767.0) as i16;
         let r = (0.3 * env * x * 32767.0) as i16;
         w.write_sample(l).unwrap();
@@ -173,8 +175,15 @@ fn several_files_share_one_table_with_a_file_column() {
     write_music(&a, 48_000, 4.0);
     write_music(&b, 22_050, 3.0);
     let mid = tmp("many.mid");
-    let (ok, out, err) =
-        analyze(&[a.to_str().unwrap(), b.to_str().unwrap(), "--midi", mid.to_str().unwrap(), "--cc-valence", "1", "--quiet"]);
+    let (ok, out, err) = analyze(&[
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--midi",
+        mid.to_str().unwrap(),
+        "--cc-valence",
+        "1",
+        "--quiet",
+    ]);
     assert!(ok, "{err}");
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("file,time_s,valence,arousal,coverage"));
@@ -225,14 +234,18 @@ fn bad_model_paths_give_clear_errors() {
 #[test]
 fn corrupt_audio_and_bad_options_give_clear_errors() {
     let bad = tmp("noise.wav");
-    std::fs::write(&bad, (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect::<Vec<_>>()).unwrap();
+    std::fs::write(&bad, (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect::<Vec<_>>())
+        .unwrap();
     let good = tmp("fine.wav");
     write_music(&good, 44_100, 3.0);
     let (ok, out, err) = analyze(&[bad.to_str().unwrap(), good.to_str().unwrap(), "--quiet"]);
     assert!(!ok, "a failed file fails the command");
     assert!(err.contains("noise.wav") && err.contains("not a supported audio file"), "{err}");
     assert!(err.contains("1 of 2 files could not be analysed"), "{err}");
-    assert!(out.lines().skip(1).all(|l| l.starts_with(good.to_str().unwrap())), "the good file is still analysed: {out}");
+    assert!(
+        out.lines().skip(1).all(|l| l.starts_with(good.to_str().unwrap())),
+        "the good file is still analysed: {out}"
+    );
     assert!(out.lines().count() > 1);
 
     let missing = tmp("missing.wav");

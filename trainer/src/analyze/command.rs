@@ -81,7 +81,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         eprintln!("note: this is a PROVISIONAL placeholder model; its estimates carry little musical meaning");
     }
 
-    let bar = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(args.files.len() as u64) };
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(args.files.len() as u64)
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files, {elapsed_precise} elapsed")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
@@ -108,7 +112,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
                 }
                 if let Some(midi) = &args.midi {
                     let path = per_file_path(midi, file, several);
-                    let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+                    let f =
+                        std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
                     super::midi::write_midi(std::io::BufWriter::new(f), &a.estimates, lanes, &name)
                         .with_context(|| format!("writing {}", path.display()))?;
                 }
@@ -125,7 +130,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     match &args.out {
         Some(path) => {
             let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            write_csv(std::io::BufWriter::new(f), &done, several).with_context(|| format!("writing {}", path.display()))?;
+            write_csv(std::io::BufWriter::new(f), &done, several)
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         None => write_csv(std::io::stdout().lock(), &done, several).context("writing the CSV to standard output")?,
     }

@@ -141,7 +141,12 @@ pub fn midi_bytes(estimates: &[Estimate], lanes: CcLanes, track_name: &str) -> R
 }
 
 /// Writes [`midi_bytes`] to `out`.
-pub fn write_midi(mut out: impl Write, estimates: &[Estimate], lanes: CcLanes, track_name: &str) -> std::io::Result<()> {
+pub fn write_midi(
+    mut out: impl Write,
+    estimates: &[Estimate],
+    lanes: CcLanes,
+    track_name: &str,
+) -> std::io::Result<()> {
     let bytes = midi_bytes(estimates, lanes, track_name).map_err(std::io::Error::other)?;
     out.write_all(&bytes)
 }
@@ -169,7 +174,10 @@ mod tests {
 
     #[test]
     fn cc_values_and_lane_validation() {
-        assert_eq!((cc_value(0.0), cc_value(1.0), cc_value(0.5), cc_value(f32::NAN), cc_value(2.0)), (0, 127, 64, 0, 127));
+        assert_eq!(
+            (cc_value(0.0), cc_value(1.0), cc_value(0.5), cc_value(f32::NAN), cc_value(2.0)),
+            (0, 127, 64, 0, 127)
+        );
         assert!(CcLanes::default().validate().is_ok());
         assert_eq!(CcLanes { valence_cc: 120, ..Default::default() }.validate(), Err(MidiError::Controller(120)));
         assert_eq!(CcLanes { arousal_cc: 20, ..Default::default() }.validate(), Err(MidiError::SameController(20)));

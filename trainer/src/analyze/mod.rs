@@ -115,11 +115,7 @@ pub struct FileAnalysis {
 }
 
 /// Analyses one file with `model`; `progress(seconds_decoded)` after every packet.
-pub fn analyze_file(
-    model: &Model,
-    path: &Path,
-    mut progress: impl FnMut(f64),
-) -> Result<FileAnalysis, AnalyzeError> {
+pub fn analyze_file(model: &Model, path: &Path, mut progress: impl FnMut(f64)) -> Result<FileAnalysis, AnalyzeError> {
     let mut decoder = Decoder::open(path)?;
     let rate = decoder.sample_rate_hz();
     // Validated at load time; a failure here means the file changed under us.

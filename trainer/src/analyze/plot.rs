@@ -50,7 +50,11 @@ pub fn write_plot(path: &Path, title: &str, estimates: &[Estimate]) -> Result<()
     root.present().map_err(|e| err(e.to_string()))
 }
 
-fn draw(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, title: &str, estimates: &[Estimate]) -> Result<(), String> {
+fn draw(
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    estimates: &[Estimate],
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(text)?;
     let root = root.titled(title, ("sans-serif", 22)).map_err(text)?;
     let (left, right) = root.split_horizontally(SIZE_PX.0 - 600);
@@ -71,9 +75,12 @@ fn draw(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, title: &s
         .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
         .draw()
         .map_err(text)?;
-    if let Some(full) = estimates.iter().position(|e| !e.warming_up()).map(|i| estimates[i].time_s).or_else(|| {
-        estimates.last().map(|e| e.time_s)
-    }) {
+    if let Some(full) = estimates
+        .iter()
+        .position(|e| !e.warming_up())
+        .map(|i| estimates[i].time_s)
+        .or_else(|| estimates.last().map(|e| e.time_s))
+    {
         if estimates.first().is_some_and(Estimate::warming_up) {
             chart
                 .draw_series(std::iter::once(Rectangle::new([(0.0, 0.0), (full, 1.0)], WARMING.filled())))
@@ -87,7 +94,10 @@ fn draw(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, title: &s
         ("arousal", AROUSAL, |e: &Estimate| e.arousal),
     ] {
         chart
-            .draw_series(LineSeries::new(estimates.iter().map(|e| (e.time_s, f64::from(get(e)))), color.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                estimates.iter().map(|e| (e.time_s, f64::from(get(e)))),
+                color.stroke_width(2),
+            ))
             .map_err(text)?
             .label(name)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
@@ -127,8 +137,7 @@ fn draw(root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, title: &s
     ] {
         plane.draw_series(std::iter::once(Text::new(label, (x, y), label_style.clone()))).map_err(text)?;
     }
-    let points: Vec<(f64, f64)> =
-        estimates.iter().map(|e| (f64::from(e.valence), f64::from(e.arousal))).collect();
+    let points: Vec<(f64, f64)> = estimates.iter().map(|e| (f64::from(e.valence), f64::from(e.arousal))).collect();
     let n = points.len().max(2) as f64;
     // Colour runs from light to dark purple with time.
     plane
