@@ -1,89 +1,131 @@
-//! The analysis thread and the model seam.
+//! The analysis thread and the model it runs.
 //!
 //! ```text
 //! bridge (audio thread) ──rtrb ring, f32 mono, host rate──► AnalysisThread
-//!   drain ring → sanitise → StreamResampler (host rate → 22 050 Hz)
-//!   → context buffer (last CONTEXT_S seconds) → every ESTIMATE_INTERVAL_S: estimate()
-//!   → one-pole smoothing (user time constant) → Outputs atomics (unless hold)
-//!   → Publisher::request() (host automation route, non-realtime)
+//!   drain ring → core::analyzer::Analyzer (sanitise, resample host rate →
+//!   22 050 Hz, steps, z-score, CBSA) → one estimate per step (hop_s from the
+//!   model file, 45/99 s by default) → one-pole smoothing (user time constant)
+//!   → Outputs atomics (unless hold) → Publisher::request() (host automation)
 //! ```
 //!
 //! The thread is started in `Plugin::activate` and stopped (joined) in
 //! `deactivate` and on drop; a sample-rate or block-size change always goes
-//! through deactivate/activate, so it gets a new thread with the new rate.
-//! `reset()` only raises a flag the thread acts on. The audio thread never
-//! waits for this thread: the ring drops samples when full and counts them.
+//! through deactivate/activate, so it gets a new thread and a new analyzer
+//! with the new rate. `reset()` only raises a flag the thread acts on (the
+//! analyzer forgets its context). The audio thread never waits for this
+//! thread: the ring drops samples when full and counts them.
 //!
-//! Everything model-specific sits behind two functions, [`load_model`] and
-//! [`estimate`], so the core pipeline and the CBSA model replace them without
-//! touching the plumbing.
+//! The model: [`ModelSlot`] holds a validated [`ModelSource`] (the embedded
+//! `models/default.moodtap`, or a user file whose path persists in the plugin
+//! state). The thread builds its own [`LoadedModel`] and [`Analyzer`] from it,
+//! and rebuilds them when the slot's revision changes.
 
 use crate::params::{ModelPath, MoodtapParams};
 use crate::publish::Publisher;
 use atomic_float::AtomicF32;
-use moodtap_core::audio::StreamResampler;
+use moodtap_core::analyzer::{Analyzer, AnalyzerError};
+use moodtap_core::model::file::MAX_FILE_LEN;
+use moodtap_core::model::{LoadedModel, ModelFileError, ModelMetadata, DEFAULT_MODEL_BYTES};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = moodtap_core::ANALYSIS_RATE_HZ;
-/// Context the estimate sees, in seconds (DESIGN.md §2 default `context_s`;
-/// will come from the model file's metadata).
-pub const CONTEXT_S: f32 = 45.0;
-/// Time between two estimates, in seconds of analysed audio.
-pub const ESTIMATE_INTERVAL_S: f32 = 0.5;
 /// How long the analysis thread sleeps between drains of the ring.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Ring capacity in seconds of host audio: 100 poll intervals of headroom.
 pub const RING_S: f32 = 2.0;
+/// Host rate a user model is test-built at when loading (any supported rate would do:
+/// the check is that the model's features and timing fit this build's analyzer).
+const CHECK_RATE_HZ: u32 = 48_000;
 
-/// One estimate: valence and arousal in [0, 1], and the share of the model's
-/// context that held real audio (1 = context full, below 1 = warming up).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    /// Valence in [0, 1].
-    pub valence: f32,
-    /// Arousal in [0, 1].
-    pub arousal: f32,
-    /// Share of the context filled, in [0, 1].
-    pub coverage: f32,
-}
-
-/// What the editor shows about the loaded model.
+/// What the editor shows about the loaded model, all from its metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelInfo {
-    /// Short display name.
+    /// Short display name: origin and architecture.
     pub name: String,
-    /// Where it came from (dataset, training date, metrics) or why it is interim.
+    /// Dataset, songs, date, held-out metrics and notes of the training run.
     pub provenance: String,
+    /// Seconds of audio the model sees (its full context).
+    pub context_s: f64,
+    /// Seconds between estimates.
+    pub hop_s: f64,
 }
 
-/// The model compiled into the plugin.
-pub fn embedded_model() -> ModelInfo {
-    // INTERIM until core::model lands: there are no weights yet; the embedded
-    // "model" is the RMS/zero-crossing heuristic in `estimate`.
-    ModelInfo {
-        name: String::from("embedded (interim heuristic)"),
-        provenance: String::from(
-            "INTERIM: RMS/zero-crossing heuristic standing in for the CBSA model; \
-             values carry no musical meaning yet",
-        ),
+impl ModelInfo {
+    /// Describes `meta`; `origin` is "embedded" or the file name.
+    pub fn from_metadata(origin: &str, meta: &ModelMetadata) -> Self {
+        let t = &meta.training;
+        let mut provenance = format!(
+            "{}, {} songs, seed {}, {}",
+            t.dataset,
+            t.song_count,
+            t.seed,
+            if t.date.is_empty() { "undated" } else { t.date.as_str() }
+        );
+        if let Some(m) = &t.metrics {
+            provenance.push_str(&format!(
+                "; held-out RMSE V {:.3} / A {:.3}, R² V {:.2} / A {:.2}",
+                m.valence.rmse, m.arousal.rmse, m.valence.r2, m.arousal.r2
+            ));
+        }
+        if !t.notes.is_empty() {
+            provenance.push_str("; ");
+            provenance.push_str(&t.notes);
+        }
+        Self {
+            name: format!("{origin}: {} T={} ({:.0} s)", meta.model.architecture, meta.t_steps, meta.context_s),
+            provenance,
+            context_s: meta.context_s,
+            hop_s: meta.hop_s,
+        }
     }
 }
 
-/// Largest model file accepted, in bytes (bounded allocation on untrusted input).
-pub const MAX_MODEL_BYTES: u64 = 256 * 1024 * 1024;
+/// A validated model: its description and the bytes the analysis thread builds it from.
+#[derive(Debug, Clone)]
+pub struct ModelSource {
+    /// Description for the editor.
+    pub info: ModelInfo,
+    /// `None` = the embedded bytes.
+    user_bytes: Option<Arc<[u8]>>,
+}
 
-/// Loads a user model file. The file is untrusted: every failure is an `Err`
-/// with a sentence for the editor, never a panic.
-///
-/// INTERIM until core::model lands: only checks that the file exists, is a
-/// regular, readable, non-empty file of at most [`MAX_MODEL_BYTES`]; the
-/// format itself is not checked (core::model owns it).
-pub fn load_model(path: &Path) -> Result<ModelInfo, String> {
+impl ModelSource {
+    /// A fresh model instance (a few ms; not for the audio thread).
+    pub fn instantiate(&self) -> Result<LoadedModel, ModelFileError> {
+        LoadedModel::from_bytes(self.user_bytes.as_deref().unwrap_or(DEFAULT_MODEL_BYTES))
+    }
+
+    /// Whether this is the embedded model.
+    pub fn is_embedded(&self) -> bool {
+        self.user_bytes.is_none()
+    }
+}
+
+/// The model compiled into the plugin (validated once per process).
+pub fn embedded_model() -> ModelSource {
+    static INFO: OnceLock<ModelInfo> = OnceLock::new();
+    let info = INFO.get_or_init(|| match moodtap_core::model::default_model_metadata() {
+        Ok(meta) => ModelInfo::from_metadata("embedded", &meta),
+        // Unreachable in a tested build (core's test validates the bytes); kept visible.
+        Err(e) => ModelInfo {
+            name: String::from("embedded model INVALID"),
+            provenance: format!("the built-in model does not load: {e}"),
+            context_s: 45.0,
+            hop_s: 45.0 / 99.0,
+        },
+    });
+    ModelSource { info: info.clone(), user_bytes: None }
+}
+
+/// Loads and fully validates a user model file: container, metadata, weights,
+/// and that this build's analyzer can run it. The file is untrusted: every
+/// failure is an `Err` with a sentence for the editor, never a panic.
+pub fn load_model(path: &Path) -> Result<ModelSource, String> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("model file not found: {}", path.display()),
         _ => format!("cannot read model file {}: {e}", path.display()),
@@ -94,69 +136,21 @@ pub fn load_model(path: &Path) -> Result<ModelInfo, String> {
     if meta.len() == 0 {
         return Err(format!("model file is empty: {}", path.display()));
     }
-    if meta.len() > MAX_MODEL_BYTES {
+    if meta.len() > MAX_FILE_LEN as u64 {
         return Err(format!(
             "model file is {} MiB, more than the {} MiB limit: {}",
             meta.len() / (1024 * 1024),
-            MAX_MODEL_BYTES / (1024 * 1024),
+            MAX_FILE_LEN / (1024 * 1024),
             path.display()
         ));
     }
-    std::fs::File::open(path)
-        .map_err(|e| format!("cannot open model file {}: {e}", path.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    Ok(ModelInfo {
-        name,
-        provenance: format!(
-            "user file {} (INTERIM: format not validated until core::model lands)",
-            path.display()
-        ),
-    })
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
+    let model = LoadedModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let info = ModelInfo::from_metadata(&name, model.metadata());
+    Analyzer::new(model, CHECK_RATE_HZ).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(ModelSource { info, user_bytes: Some(Arc::from(bytes)) })
 }
-
-/// The estimate from the context (mono, `rate_hz`, oldest sample first; at
-/// most [`CONTEXT_S`] seconds, fewer while warming up).
-///
-/// INTERIM until core::pipeline lands: RMS/zero-crossing based. Arousal
-/// follows the loudness of the last [`INTERIM_WINDOW_S`] seconds, valence the
-/// zero-crossing rate (a brightness proxy). It has no musical validity; it
-/// only moves with the music so the plumbing and host tests are real.
-pub fn estimate(_model: &ModelInfo, context_mono: &[f32], rate_hz: f32) -> Estimate {
-    let context_len = (CONTEXT_S * rate_hz).max(1.0);
-    let coverage = (context_mono.len() as f32 / context_len).clamp(0.0, 1.0);
-    let window = ((INTERIM_WINDOW_S * rate_hz) as usize).min(context_mono.len());
-    let recent = &context_mono[context_mono.len() - window..];
-    if recent.is_empty() {
-        return Estimate { valence: 0.5, arousal: 0.0, coverage };
-    }
-    let mut energy = 0.0f64;
-    let mut crossings = 0usize;
-    let mut prev = 0.0f32;
-    for &x in recent {
-        let x = if x.is_finite() { x } else { 0.0 };
-        energy += (x as f64) * (x as f64);
-        if (x >= 0.0) != (prev >= 0.0) {
-            crossings += 1;
-        }
-        prev = x;
-    }
-    let rms = (energy / recent.len() as f64).sqrt() as f32;
-    let level_db = 20.0 * rms.max(1e-6).log10(); // −120 dBFS floor for silence
-    let zcr = crossings as f32 / recent.len() as f32;
-    let arousal = 1.0 / (1.0 + (-(level_db + 24.0) / 6.0).exp());
-    let valence = if rms < 1e-5 { 0.5 } else { 0.5 + 0.45 * ((zcr - 0.06) * 25.0).tanh() };
-    Estimate {
-        valence: valence.clamp(0.0, 1.0),
-        arousal: arousal.clamp(0.0, 1.0),
-        coverage,
-    }
-}
-
-/// INTERIM: window of the heuristic in [`estimate`], seconds.
-pub const INTERIM_WINDOW_S: f32 = 3.0;
 
 /// The current model and the message the editor shows about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,65 +163,93 @@ pub struct ModelState {
     pub message: Option<String>,
 }
 
+#[derive(Debug)]
+struct SlotInner {
+    state: ModelState,
+    source: ModelSource,
+    /// [`ModelPath::generation`] last resolved.
+    generation: Option<u32>,
+    /// Bumped whenever `source` changes; the analysis thread rebuilds on a change.
+    revision: u64,
+}
+
+impl SlotInner {
+    fn set(&mut self, source: ModelSource, path: Option<String>, message: Option<String>) {
+        self.state = ModelState { info: source.info.clone(), path, message };
+        self.source = source;
+        self.revision += 1;
+    }
+}
+
 /// Owns the model choice. The persisted path ([`ModelPath`]) is what the
 /// project asks for; [`ModelSlot::sync`] resolves a changed path (a restored
 /// project) and falls back to the embedded model if the file is missing or
 /// bad; [`ModelSlot::load_user`] (the editor) keeps the current model on failure.
 #[derive(Debug)]
 pub struct ModelSlot {
-    state: Mutex<(ModelState, Option<u32>)>,
+    inner: Mutex<SlotInner>,
 }
 
 impl Default for ModelSlot {
     fn default() -> Self {
+        let source = embedded_model();
         Self {
-            state: Mutex::new((
-                ModelState { info: embedded_model(), path: None, message: None },
-                None,
-            )),
+            inner: Mutex::new(SlotInner {
+                state: ModelState { info: source.info.clone(), path: None, message: None },
+                source,
+                generation: None,
+                revision: 0,
+            }),
         }
     }
 }
 
 impl ModelSlot {
     /// Applies a changed persisted path (project restore). Cheap when nothing
-    /// changed: one atomic load and an uncontended lock. Not for the audio thread.
+    /// changed: one atomic load and an uncontended lock. Loading a file takes
+    /// milliseconds. Not for the audio thread.
     pub fn sync(&self, requested: &ModelPath) {
-        let Ok(mut guard) = self.state.lock() else { return };
+        let Ok(mut guard) = self.inner.lock() else { return };
         let generation = requested.generation();
-        if guard.1 == Some(generation) {
+        if guard.generation == Some(generation) {
             return;
         }
-        guard.1 = Some(generation);
-        guard.0 = match requested.get() {
-            None => ModelState { info: embedded_model(), path: None, message: None },
+        guard.generation = Some(generation);
+        let wanted = requested.get();
+        if wanted == guard.state.path && guard.state.message.is_none() {
+            return; // the path we already run (e.g. set by load_user)
+        }
+        match wanted {
+            None => {
+                if !guard.source.is_embedded() || guard.state.message.is_some() {
+                    guard.set(embedded_model(), None, None);
+                }
+            }
             Some(path) => match load_model(Path::new(&path)) {
-                Ok(info) => ModelState { info, path: Some(path), message: None },
-                Err(why) => ModelState {
-                    info: embedded_model(),
-                    path: None,
-                    message: Some(format!("{why}; using the embedded model")),
-                },
+                Ok(source) => guard.set(source, Some(path), None),
+                Err(why) => guard.set(embedded_model(), None, Some(format!("{why}; using the embedded model"))),
             },
-        };
+        }
     }
 
     /// Loads a file chosen in the editor. On success the path is persisted;
     /// on failure the current model stays and the message says why.
     pub fn load_user(&self, path: &str, requested: &ModelPath) -> Result<(), String> {
-        let Ok(mut guard) = self.state.lock() else {
+        // Load outside the lock: the analysis thread syncs through it every poll.
+        let loaded = load_model(Path::new(path));
+        let Ok(mut guard) = self.inner.lock() else {
             return Err(String::from("model state unavailable"));
         };
-        match load_model(Path::new(path)) {
-            Ok(info) => {
+        match loaded {
+            Ok(source) => {
                 requested.set_path(Some(path.to_string()));
-                guard.1 = Some(requested.generation());
-                guard.0 = ModelState { info, path: Some(path.to_string()), message: None };
+                guard.generation = Some(requested.generation());
+                guard.set(source, Some(path.to_string()), None);
                 Ok(())
             }
             Err(why) => {
-                let msg = format!("{why}; keeping {}", guard.0.info.name);
-                guard.0.message = Some(msg.clone());
+                let msg = format!("{why}; keeping {}", guard.state.info.name);
+                guard.state.message = Some(msg.clone());
                 Err(msg)
             }
         }
@@ -235,18 +257,33 @@ impl ModelSlot {
 
     /// Back to the embedded model (clears the persisted path).
     pub fn use_embedded(&self, requested: &ModelPath) {
-        if let Ok(mut guard) = self.state.lock() {
+        if let Ok(mut guard) = self.inner.lock() {
             requested.set_path(None);
-            guard.1 = Some(requested.generation());
-            guard.0 = ModelState { info: embedded_model(), path: None, message: None };
+            guard.generation = Some(requested.generation());
+            guard.set(embedded_model(), None, None);
+        }
+    }
+
+    /// Records a problem found while running the model (shown in the editor).
+    pub fn report(&self, message: String) {
+        if let Ok(mut guard) = self.inner.lock() {
+            guard.state.message = Some(message);
         }
     }
 
     /// A copy of the current state.
     pub fn snapshot(&self) -> ModelState {
-        match self.state.lock() {
-            Ok(g) => g.0.clone(),
-            Err(_) => ModelState { info: embedded_model(), path: None, message: None },
+        match self.inner.lock() {
+            Ok(g) => g.state.clone(),
+            Err(_) => ModelState { info: embedded_model().info, path: None, message: None },
+        }
+    }
+
+    /// The current model and its revision.
+    pub fn source(&self) -> (u64, ModelSource) {
+        match self.inner.lock() {
+            Ok(g) => (g.revision, g.source.clone()),
+            Err(_) => (u64::MAX, embedded_model()),
         }
     }
 }
@@ -379,35 +416,60 @@ impl Drop for AnalysisThread {
 struct Worker {
     consumer: rtrb::Consumer<f32>,
     shared: AnalysisShared,
-    resampler: Option<StreamResampler>,
-    /// Host-rate samples drained from the ring, sanitised.
+    host_rate_hz: u32,
+    /// Host-rate samples drained from the ring.
     scratch: Vec<f32>,
-    /// Last `CONTEXT_S` seconds at the analysis rate.
-    context: ContextBuffer,
-    since_estimate: usize,
-    interval: usize,
+    analyzer: Option<Analyzer>,
+    /// Slot revision `analyzer` was built from.
+    revision: Option<u64>,
+    /// Seconds between estimates of the current model (smoothing step).
+    hop_s: f32,
     smoother: Smoother,
 }
 
 impl Worker {
     fn new(consumer: rtrb::Consumer<f32>, host_rate_hz: f32, shared: AnalysisShared) -> Self {
-        let rate_in = host_rate_hz.round() as u32;
-        let resampler = StreamResampler::new(rate_in, ANALYSIS_RATE_HZ).ok();
-        shared
-            .outputs
-            .rate_unsupported
-            .store(resampler.is_none(), Ordering::Release);
-        let context_len = (CONTEXT_S * ANALYSIS_RATE_HZ as f32) as usize;
         let capacity = consumer.buffer().capacity();
-        Self {
+        let mut worker = Self {
             consumer,
             shared,
-            resampler,
+            host_rate_hz: host_rate_hz.round().max(0.0) as u32,
             scratch: Vec::with_capacity(capacity),
-            context: ContextBuffer::new(context_len),
-            since_estimate: 0,
-            interval: (ESTIMATE_INTERVAL_S * ANALYSIS_RATE_HZ as f32) as usize,
+            analyzer: None,
+            revision: None,
+            hop_s: 0.5,
             smoother: Smoother::default(),
+        };
+        worker.shared.model.sync(&worker.shared.params.model_path);
+        worker.refresh_model();
+        worker
+    }
+
+    /// (Re)builds the analyzer when the slot holds another model.
+    fn refresh_model(&mut self) {
+        let (revision, source) = self.shared.model.source();
+        if self.revision == Some(revision) {
+            return;
+        }
+        self.revision = Some(revision);
+        self.analyzer = None;
+        let outputs = &self.shared.outputs;
+        let model = match source.instantiate() {
+            Ok(m) => m,
+            Err(e) => {
+                self.shared.model.report(format!("model failed to build: {e}; analysis off"));
+                return;
+            }
+        };
+        match Analyzer::new(model, self.host_rate_hz) {
+            Ok(a) => {
+                outputs.rate_unsupported.store(false, Ordering::Release);
+                self.hop_s = a.metadata().hop_s as f32;
+                outputs.coverage.store(0.0, Ordering::Relaxed);
+                self.analyzer = Some(a);
+            }
+            Err(AnalyzerError::Resample(_)) => outputs.rate_unsupported.store(true, Ordering::Release),
+            Err(e) => self.shared.model.report(format!("model cannot run here: {e}; analysis off")),
         }
     }
 
@@ -419,15 +481,14 @@ impl Worker {
     }
 
     fn tick(&mut self) {
-        let outputs = self.shared.outputs.clone();
-        if outputs.reset_requested.swap(false, Ordering::AcqRel) {
-            self.context.clear();
-            self.since_estimate = 0;
-            if let Some(r) = self.resampler.as_mut() {
-                r.reset();
-            }
-        }
         self.shared.model.sync(&self.shared.params.model_path);
+        self.refresh_model();
+        if self.shared.outputs.reset_requested.swap(false, Ordering::AcqRel) {
+            if let Some(a) = self.analyzer.as_mut() {
+                a.reset();
+            }
+            self.shared.outputs.coverage.store(0.0, Ordering::Relaxed);
+        }
 
         let n = self.consumer.slots();
         if n == 0 {
@@ -440,73 +501,26 @@ impl Worker {
             self.scratch.extend_from_slice(b);
             chunk.commit_all();
         }
-        moodtap_core::audio::sanitize(&mut self.scratch);
-        let Some(resampler) = self.resampler.as_mut() else {
-            return; // unsupported rate: keep draining so the audio thread never sees a full ring
-        };
-        let context = &mut self.context;
-        let mut produced = 0usize;
-        resampler.push(&self.scratch, |out| {
-            produced += out.len();
-            context.push(out);
-        });
-        self.since_estimate += produced;
-        while self.since_estimate >= self.interval {
-            self.since_estimate -= self.interval;
-            self.publish_estimate();
-        }
-    }
-
-    fn publish_estimate(&mut self) {
-        let model = self.shared.model.snapshot().info;
-        let e = estimate(&model, self.context.as_slice(), ANALYSIS_RATE_HZ as f32);
-        let params = &self.shared.params;
-        let (v, a) = self.smoother.step(e.valence, e.arousal, params.smoothing_s(), ESTIMATE_INTERVAL_S);
-        let outputs = &self.shared.outputs;
-        outputs.coverage.store(e.coverage, Ordering::Relaxed);
-        if params.hold.value() {
-            return;
-        }
-        outputs.valence.store(v.clamp(0.0, 1.0), Ordering::Relaxed);
-        outputs.arousal.store(a.clamp(0.0, 1.0), Ordering::Relaxed);
-        outputs.seq.fetch_add(1, Ordering::Release);
-        self.shared.publisher.request();
+        // No analyzer (unsupported rate, broken model): keep draining so the
+        // audio thread never sees a full ring.
+        let Self { analyzer: Some(analyzer), scratch, shared, smoother, hop_s, .. } = self else { return };
+        analyzer.push(scratch, |e| publish(shared, smoother, e.valence, e.arousal, e.coverage, *hop_s));
     }
 }
 
-/// The last `len` analysis-rate samples, oldest first, without shifting the
-/// whole context on every push: samples are appended into a buffer of twice
-/// the context and the newest `len` are moved to the front only when it is
-/// full (amortised O(1) per sample; never grows past its initial capacity).
-#[derive(Debug)]
-struct ContextBuffer {
-    buf: Vec<f32>,
-    len: usize,
-}
-
-impl ContextBuffer {
-    fn new(len: usize) -> Self {
-        Self { buf: Vec::with_capacity(2 * len), len }
+/// Smooths and publishes one estimate (step `dt_s` after the previous one).
+fn publish(shared: &AnalysisShared, smoother: &mut Smoother, valence: f32, arousal: f32, coverage: f32, dt_s: f32) {
+    let params = &shared.params;
+    let (v, a) = smoother.step(valence, arousal, params.smoothing_s(), dt_s);
+    let outputs = &shared.outputs;
+    outputs.coverage.store(coverage, Ordering::Relaxed);
+    if params.hold.value() {
+        return;
     }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-    }
-
-    fn push(&mut self, new: &[f32]) {
-        let new = if new.len() > self.len { &new[new.len() - self.len..] } else { new };
-        if self.buf.len() + new.len() > 2 * self.len {
-            let keep = self.len - new.len();
-            let start = self.buf.len() - keep.min(self.buf.len());
-            self.buf.copy_within(start.., 0);
-            self.buf.truncate(self.buf.len() - start);
-        }
-        self.buf.extend_from_slice(new);
-    }
-
-    fn as_slice(&self) -> &[f32] {
-        &self.buf[self.buf.len().saturating_sub(self.len)..]
-    }
+    outputs.valence.store(v.clamp(0.0, 1.0), Ordering::Relaxed);
+    outputs.arousal.store(a.clamp(0.0, 1.0), Ordering::Relaxed);
+    outputs.seq.fetch_add(1, Ordering::Release);
+    shared.publisher.request();
 }
 
 #[cfg(test)]
@@ -514,30 +528,26 @@ mod tests {
     use super::*;
 
     fn sine(freq: f32, amp: f32, secs: f32, rate: f32) -> Vec<f32> {
-        (0..(secs * rate) as usize)
-            .map(|i| amp * (2.0 * std::f32::consts::PI * freq * i as f32 / rate).sin())
-            .collect()
+        (0..(secs * rate) as usize).map(|i| amp * (2.0 * std::f32::consts::PI * freq * i as f32 / rate).sin()).collect()
     }
 
-    #[test]
-    fn estimate_is_finite_and_in_range_for_bad_input() {
-        let m = embedded_model();
-        for input in [vec![], vec![0.0; 22050], vec![f32::NAN; 1000], vec![f32::INFINITY; 1000], vec![1e30; 500]] {
-            let e = estimate(&m, &input, 22050.0);
-            for x in [e.valence, e.arousal, e.coverage] {
-                assert!(x.is_finite() && (0.0..=1.0).contains(&x), "{e:?}");
-            }
+    fn shared() -> AnalysisShared {
+        AnalysisShared {
+            outputs: Arc::new(Outputs::default()),
+            params: Arc::new(MoodtapParams::default()),
+            model: Arc::new(ModelSlot::default()),
+            publisher: Arc::new(Publisher::new(|| false)),
         }
     }
 
     #[test]
-    fn louder_is_more_aroused_and_coverage_tracks_context() {
+    fn embedded_model_describes_itself_from_its_metadata() {
         let m = embedded_model();
-        let quiet = estimate(&m, &sine(440.0, 0.01, 5.0, 22050.0), 22050.0);
-        let loud = estimate(&m, &sine(440.0, 0.5, 5.0, 22050.0), 22050.0);
-        assert!(loud.arousal > quiet.arousal + 0.3, "{quiet:?} {loud:?}");
-        // 5 s of a 45 s context.
-        assert!((loud.coverage - 5.0 / 45.0).abs() < 1e-3);
+        let meta = moodtap_core::model::default_model_metadata().unwrap();
+        assert_eq!(m.info, ModelInfo::from_metadata("embedded", &meta));
+        assert!(m.info.provenance.contains(&meta.training.dataset), "{:?}", m.info);
+        assert!((m.info.context_s - meta.context_s).abs() < 1e-12);
+        assert!(m.instantiate().is_ok());
     }
 
     #[test]
@@ -554,32 +564,13 @@ mod tests {
     }
 
     #[test]
-    fn context_keeps_the_newest_samples_within_capacity() {
-        let mut c = ContextBuffer::new(4);
-        c.push(&[1.0, 2.0, 3.0]);
-        assert_eq!(c.as_slice(), [1.0, 2.0, 3.0]);
-        c.push(&[4.0, 5.0]);
-        assert_eq!(c.as_slice(), [2.0, 3.0, 4.0, 5.0]);
-        for k in 0..20 {
-            c.push(&[10.0 + k as f32]);
-        }
-        assert_eq!(c.as_slice(), [26.0, 27.0, 28.0, 29.0]);
-        c.push(&[6.0, 7.0, 8.0, 9.0, 10.0]);
-        assert_eq!(c.as_slice(), [7.0, 8.0, 9.0, 10.0]);
-        assert_eq!(c.buf.capacity(), 8);
-    }
-
-    #[test]
     fn worker_turns_ring_audio_into_estimates_and_reset_clears_the_context() {
         let (mut producer, consumer) = rtrb::RingBuffer::new(AnalysisThread::ring_capacity(48_000.0, 512));
-        let shared = AnalysisShared {
-            outputs: Arc::new(Outputs::default()),
-            params: Arc::new(MoodtapParams::default()),
-            model: Arc::new(ModelSlot::default()),
-            publisher: Arc::new(Publisher::new(|| false)),
-        };
+        let shared = shared();
         let outputs = shared.outputs.clone();
         let mut worker = Worker::new(consumer, 48_000.0, shared);
+        let info = embedded_model().info;
+        let t_steps = (info.context_s / info.hop_s).round() as f32;
         let loud = sine(440.0, 0.5, 0.25, 48_000.0);
         for _ in 0..12 {
             for &x in &loud {
@@ -587,47 +578,85 @@ mod tests {
             }
             worker.tick();
         }
-        // 3 s of audio → 5–6 estimates at 0.5 s (resampler warm-up aside).
+        // 3 s of audio: one step every hop_s, the first ones after the
+        // eGeMAPS smoother's ~0.4 s lag (resampler delay aside).
         let seq = outputs.seq.load(Ordering::Acquire);
-        assert!((4..=6).contains(&seq), "{seq} estimates");
+        let expected = (3.0 / info.hop_s) as u32;
+        assert!(seq + 3 >= expected && seq <= expected, "{seq} estimates, about {expected} expected");
         let coverage = outputs.coverage.load(Ordering::Relaxed);
-        assert!(coverage > 2.0 / CONTEXT_S && coverage <= 3.0 / CONTEXT_S, "{coverage}");
-        assert!(outputs.arousal.load(Ordering::Relaxed) > 0.8);
+        assert!((coverage - seq as f32 / t_steps).abs() < 1e-6, "{coverage}");
+        for v in [outputs.valence.load(Ordering::Relaxed), outputs.arousal.load(Ordering::Relaxed)] {
+            assert!(v.is_finite() && (0.0..=1.0).contains(&v), "{v}");
+        }
 
         outputs.reset_requested.store(true, Ordering::Release);
-        for _ in 0..3 {
+        let before = outputs.seq.load(Ordering::Acquire);
+        for _ in 0..4 {
             for &x in &loud {
                 producer.push(x).unwrap();
             }
             worker.tick();
         }
+        let after = outputs.seq.load(Ordering::Acquire) - before;
         let coverage = outputs.coverage.load(Ordering::Relaxed);
-        assert!(coverage <= 0.75 / CONTEXT_S, "reset must clear the context: {coverage}");
+        assert!(
+            (coverage - after as f32 / t_steps).abs() < 1e-6 && after <= 3,
+            "reset must clear the context: {after} steps since, coverage {coverage}"
+        );
+    }
+
+    #[test]
+    fn unsupported_rate_is_flagged_and_the_ring_still_drains() {
+        let (mut producer, consumer) = rtrb::RingBuffer::new(4096);
+        let shared = shared();
+        let outputs = shared.outputs.clone();
+        let mut worker = Worker::new(consumer, 1_000.0, shared);
+        assert!(outputs.rate_unsupported.load(Ordering::Acquire));
+        for _ in 0..4000 {
+            producer.push(0.1).unwrap();
+        }
+        worker.tick();
+        assert_eq!(producer.slots(), 4096);
+        assert_eq!(outputs.seq.load(Ordering::Acquire), 0);
     }
 
     #[test]
     fn bad_model_file_keeps_current_and_restore_falls_back() {
         let dir = std::env::temp_dir().join(format!("moodtap-model-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let good = dir.join("good.bin");
-        std::fs::write(&good, b"weights").unwrap();
-        let empty = dir.join("empty.bin");
+        let good = dir.join("good.moodtap");
+        std::fs::write(&good, DEFAULT_MODEL_BYTES).unwrap();
+        let empty = dir.join("empty.moodtap");
         std::fs::write(&empty, b"").unwrap();
+        let corrupt = dir.join("corrupt.moodtap");
+        let mut bytes = DEFAULT_MODEL_BYTES.to_vec();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x55;
+        std::fs::write(&corrupt, &bytes).unwrap();
+        let text = dir.join("text.moodtap");
+        std::fs::write(&text, b"these are not model weights").unwrap();
 
         let requested = ModelPath::default();
         let slot = ModelSlot::default();
+        let (rev0, _) = slot.source();
         slot.load_user(good.to_str().unwrap(), &requested).unwrap();
-        assert_eq!(slot.snapshot().info.name, "good.bin");
-        let err = slot.load_user(empty.to_str().unwrap(), &requested).unwrap_err();
-        assert!(err.contains("empty") && err.contains("keeping good.bin"), "{err}");
-        assert_eq!(slot.snapshot().info.name, "good.bin");
+        let (rev1, source) = slot.source();
+        assert!(rev1 > rev0 && !source.is_embedded());
+        assert!(slot.snapshot().info.name.starts_with("good.moodtap: "), "{:?}", slot.snapshot());
+        for (file, why) in [(&empty, "empty"), (&corrupt, "checksum"), (&text, "not a moodtap model")] {
+            let err = slot.load_user(file.to_str().unwrap(), &requested).unwrap_err();
+            assert!(err.contains(why) && err.contains("keeping good.moodtap"), "{err}");
+            assert!(slot.snapshot().info.name.starts_with("good.moodtap: "));
+            assert_eq!(slot.source().0, rev1, "a failed load must not swap the model");
+        }
         assert_eq!(requested.get().as_deref(), good.to_str());
 
         // A restored project pointing at a missing file: embedded + message.
-        requested.set_path(Some(dir.join("missing.bin").to_string_lossy().into_owned()));
+        requested.set_path(Some(dir.join("missing.moodtap").to_string_lossy().into_owned()));
         slot.sync(&requested);
         let s = slot.snapshot();
-        assert_eq!(s.info, embedded_model());
+        assert_eq!(s.info, embedded_model().info);
+        assert!(slot.source().1.is_embedded());
         let msg = s.message.unwrap();
         assert!(msg.contains("not found") && msg.contains("embedded"), "{msg}");
         std::fs::remove_dir_all(&dir).ok();

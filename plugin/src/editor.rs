@@ -2,7 +2,7 @@
 //! read-outs, warm-up state, host-route status, model loading and output
 //! settings.
 
-use crate::analysis::{ModelSlot, Outputs, CONTEXT_S};
+use crate::analysis::{ModelSlot, Outputs};
 use crate::params::{MoodtapParams, SMOOTHING_RANGE_S};
 use crate::publish::{AutomationRoute, Publisher};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
@@ -185,10 +185,11 @@ impl MoodtapEditor {
             let rate = self.outputs.host_rate_hz.load(Ordering::Relaxed);
             ui.colored_label(WARN, format!("sample rate {rate} Hz unsupported (8–192 kHz): analysis off"));
         } else {
+            let context_s = self.model.snapshot().info.context_s;
             let text = if coverage < 1.0 {
-                format!("warming up: {:.0} % of the {CONTEXT_S:.0} s context", coverage * 100.0)
+                format!("warming up: {:.0} % of the {context_s:.0} s context", coverage * 100.0)
             } else {
-                format!("context full ({CONTEXT_S:.0} s)")
+                format!("context full ({context_s:.0} s)")
             };
             ui.add(egui::ProgressBar::new(coverage).text(text));
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
+use crate::analyze;
 use crate::cache;
 use crate::corpus;
 use crate::dataset::{self, DatasetKind, LoadOptions};
@@ -46,6 +47,8 @@ pub enum Command {
     /// RMSE and R² of a model on held-out songs; `--ablation` trains and
     /// compares all models at several sequence lengths.
     Eval(crate::cli_train::EvalArgs),
+    /// Valence/arousal over time of audio files (CSV, optional PNG plot and MIDI CC file).
+    Analyze(analyze::command::AnalyzeArgs),
 }
 
 /// Arguments of `moodtap extract`.
@@ -224,6 +227,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Train(args) => crate::cli_train::run_train(&args),
         Command::Eval(args) => crate::cli_train::run_eval(&args),
+        Command::Analyze(args) => analyze::command::run(&args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! plus the clap definitions in [`cli`]. The `moodtap` binary
 //! (`src/main.rs`) only parses arguments and dispatches.
 
+pub mod analyze;
 pub mod cache;
 pub mod cli;
 pub mod cli_train;

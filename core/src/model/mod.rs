@@ -5,10 +5,12 @@
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
+//! - [`default`]: the embedded default model (`models/default.moodtap`).
 //! - [`training`]: one Adam step / epoch on a batch for the trainer.
 
 pub mod bilstm;
 pub mod config;
+pub mod default;
 pub mod fast;
 pub mod file;
 pub mod inference;
@@ -16,6 +18,7 @@ pub mod network;
 pub mod training;
 
 pub use config::{Architecture, ModelConfig};
+pub use default::{default_model, default_model_metadata, DEFAULT_MODEL_BYTES};
 pub use fast::FastNetwork;
 pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance, TrainingRun};
 pub use inference::{Estimate, InferenceError, LoadedModel};

@@ -1,0 +1,166 @@
+//! PNG of one file's estimates: valence and arousal over time (left; the
+//! warming-up span, where the model's context is not yet full, shaded) and the
+//! trajectory on the valence–arousal plane (right; quadrant labels after
+//! Russell's circumplex, start and end marked).
+//!
+//! Drawn with plotters' bitmap backend; text uses the Ubuntu Light font that
+//! egui ships (`epaint_default_fonts`), registered with plotters' `ab_glyph`
+//! renderer, so no system font is needed.
+
+use std::path::Path;
+use std::sync::Once;
+
+use moodtap_core::analyzer::Estimate;
+use plotters::prelude::*;
+
+/// Image size, pixels.
+pub const SIZE_PX: (u32, u32) = (1400, 620);
+
+/// Why a plot could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the plot {path}: {detail}")]
+pub struct PlotError {
+    /// Output file.
+    pub path: String,
+    /// What plotters reported.
+    pub detail: String,
+}
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        for style in [FontStyle::Normal, FontStyle::Bold] {
+            // Only fails on invalid font bytes, which the embedded font is not;
+            // without a font the plot still draws, minus its text.
+            let _ = plotters::style::register_font("sans-serif", style, epaint_default_fonts::UBUNTU_LIGHT);
+        }
+    });
+}
+
+const VALENCE: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const AROUSAL: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+const WARMING: RGBColor = RGBColor(0xee, 0xee, 0xee);
+
+/// Draws `estimates` of `title` into the PNG `path`.
+pub fn write_plot(path: &Path, title: &str, estimates: &[Estimate]) -> Result<(), PlotError> {
+    register_fonts();
+    let err = |detail: String| PlotError { path: path.display().to_string(), detail };
+    let root = BitMapBackend::new(path, SIZE_PX).into_drawing_area();
+    draw(&root, title, estimates).map_err(err)?;
+    root.present().map_err(|e| err(e.to_string()))
+}
+
+fn draw(
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    estimates: &[Estimate],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(text)?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(text)?;
+    let (left, right) = root.split_horizontally(SIZE_PX.0 - 600);
+    let end_s = estimates.last().map_or(1.0, |e| e.time_s).max(1.0);
+
+    // Curves over time.
+    let mut chart = ChartBuilder::on(&left)
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .caption("valence and arousal over time", ("sans-serif", 18))
+        .build_cartesian_2d(0.0..end_s, 0.0f64..1.0)
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("value")
+        .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+        .draw()
+        .map_err(text)?;
+    if let Some(full) = estimates
+        .iter()
+        .position(|e| !e.warming_up())
+        .map(|i| estimates[i].time_s)
+        .or_else(|| estimates.last().map(|e| e.time_s))
+    {
+        if estimates.first().is_some_and(Estimate::warming_up) {
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(0.0, 0.0), (full, 1.0)], WARMING.filled())))
+                .map_err(text)?
+                .label("warming up (context not full)")
+                .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], WARMING.filled()));
+        }
+    }
+    for (name, color, get) in [
+        ("valence", VALENCE, (|e: &Estimate| e.valence) as fn(&Estimate) -> f32),
+        ("arousal", AROUSAL, |e: &Estimate| e.arousal),
+    ] {
+        chart
+            .draw_series(LineSeries::new(
+                estimates.iter().map(|e| (e.time_s, f64::from(get(e)))),
+                color.stroke_width(2),
+            ))
+            .map_err(text)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(text)?;
+
+    // Trajectory on the plane.
+    let mut plane = ChartBuilder::on(&right)
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .caption("valence-arousal plane", ("sans-serif", 18))
+        .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)
+        .map_err(text)?;
+    plane
+        .configure_mesh()
+        .x_desc("valence")
+        .y_desc("arousal")
+        .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+        .draw()
+        .map_err(text)?;
+    let grey = BLACK.mix(0.35);
+    plane.draw_series(LineSeries::new([(0.5, 0.0), (0.5, 1.0)], grey)).map_err(text)?;
+    plane.draw_series(LineSeries::new([(0.0, 0.5), (1.0, 0.5)], grey)).map_err(text)?;
+    let label_style = ("sans-serif", 16).into_font().color(&BLACK.mix(0.55));
+    for (x, y, label) in [
+        (0.03, 0.97, "tense / angry"),
+        (0.72, 0.97, "excited / happy"),
+        (0.03, 0.06, "sad / depressed"),
+        (0.72, 0.06, "calm / relaxed"),
+    ] {
+        plane.draw_series(std::iter::once(Text::new(label, (x, y), label_style.clone()))).map_err(text)?;
+    }
+    let points: Vec<(f64, f64)> = estimates.iter().map(|e| (f64::from(e.valence), f64::from(e.arousal))).collect();
+    let n = points.len().max(2) as f64;
+    // Colour runs from light to dark purple with time.
+    plane
+        .draw_series(points.windows(2).enumerate().map(|(i, w)| {
+            let shade = 0.25 + 0.75 * i as f64 / (n - 1.0);
+            PathElement::new(vec![w[0], w[1]], RGBColor(0x6a, 0x3d, 0x9a).mix(shade).stroke_width(2))
+        }))
+        .map_err(text)?;
+    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+        plane
+            .draw_series([Circle::new(*first, 6, VALENCE.filled()), Circle::new(*last, 6, AROUSAL.filled())])
+            .map_err(text)?;
+        plane
+            .draw_series([
+                Text::new("start", (first.0 + 0.015, first.1 + 0.02), ("sans-serif", 14).into_font()),
+                Text::new("end", (last.0 + 0.015, last.1 + 0.02), ("sans-serif", 14).into_font()),
+            ])
+            .map_err(text)?;
+    }
+    Ok(())
+}
+
+/// plotters' errors carry the backend type; the message is all we report.
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
