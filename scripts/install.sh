@@ -18,17 +18,7 @@ APT_PACKAGES=(
   libfontconfig1-dev libfreetype6-dev
   singularity-music
 )
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install: apt packages ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/apt-ensure.sh "${APT_PACKAGES[@]}"
 if ! command -v cargo >/dev/null; then
   echo "install: cargo not found; install Rust from https://rustup.rs and re-run" >&2
   exit 1

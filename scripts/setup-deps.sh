@@ -20,17 +20,7 @@ APT_PACKAGES=(
   singularity-music hyperrogue-music warzone2100-music
 )
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup-deps: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/apt-ensure.sh "${APT_PACKAGES[@]}"
 
 if ! command -v cargo >/dev/null; then
   echo "setup-deps: cargo not found; install Rust (https://rustup.rs) and re-run" >&2
