@@ -28,7 +28,8 @@ echo "== plugin: bundling (release) and installing into ~/.clap and ~/.vst3"
 cargo xtask install moodtap --release
 
 echo "== CLI: cargo install --path trainer (binary 'moodtap')"
-cargo install --locked --quiet --path trainer
+# Reuse the workspace build directory (cargo install would otherwise build in a temporary one).
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo install --locked --quiet --path trainer
 MOODTAP="${CARGO_HOME:-$HOME/.cargo}/bin/moodtap"
 
 DEMO_SRC=/usr/share/games/singularity/music/Awakening.ogg
