@@ -9,7 +9,7 @@
 //! dimensionless in [0, 1] (a 220 Hz sine ≈ 0, white noise ≈ 0.86 at
 //! 22 050 Hz); 0 when every frame is silent.
 
-use super::ring::{weighted_mean, Ring, Weighted};
+use super::ring::FrameMean;
 
 /// Cut-off frequency, Hz (`mirbrightness` 'CutOff' default).
 pub const CUTOFF_HZ: f64 = 1500.0;
@@ -35,13 +35,13 @@ fn sum_finite(x: &[f32]) -> f32 {
 #[derive(Debug, Clone)]
 pub(crate) struct Brightness {
     k_cut: usize,
-    history: Ring<Weighted>,
+    history: FrameMean,
 }
 
 impl Brightness {
     /// For `spec25` spectra with bins `bin_hz` apart, keeping `history` frames.
     pub(crate) fn new(bin_hz: f64, history: usize) -> Self {
-        Self { k_cut: ((CUTOFF_HZ / bin_hz).ceil() as usize).max(1), history: Ring::new(history) }
+        Self { k_cut: ((CUTOFF_HZ / bin_hz).ceil() as usize).max(1), history: FrameMean::new(history) }
     }
 
     /// Brightness of one magnitude spectrum, or `None` when it has no energy.
@@ -56,13 +56,13 @@ impl Brightness {
 
     /// Adds one frame (`None`: silent frame).
     pub(crate) fn push(&mut self, mag25: Option<&[f32]>) {
-        let v = mag25.and_then(|m| self.frame(m)).map_or(Weighted::NONE, Weighted::some);
+        let v = mag25.and_then(|m| self.frame(m));
         self.history.push(v);
     }
 
     /// Mean brightness over the defined frames among the last `n`.
     pub(crate) fn summary(&self, n: usize) -> f32 {
-        weighted_mean(&self.history, n)
+        self.history.summary(n)
     }
 
     pub(crate) fn clear(&mut self) {

@@ -12,8 +12,6 @@
 //! (silence, a pure sine); step value: mean over the defined frames of the
 //! step window, 0 if there are none.
 
-use super::ring::{weighted_mean, Ring, Weighted};
-
 /// Jensen irregularity of one frame's peak amplitudes (ascending frequency);
 /// `None` with fewer than two peaks or no energy.
 pub(crate) fn jensen(amps: &[f32]) -> Option<f32> {
@@ -23,33 +21,6 @@ pub(crate) fn jensen(amps: &[f32]) -> Option<f32> {
     let energy: f32 = amps.iter().map(|a| a * a).sum();
     let diff: f32 = amps.windows(2).map(|w| (w[0] - w[1]) * (w[0] - w[1])).sum();
     (energy > 0.0).then(|| diff / energy)
-}
-
-/// Per-frame irregularity history.
-#[derive(Debug, Clone)]
-pub(crate) struct Irregularity {
-    history: Ring<Weighted>,
-}
-
-impl Irregularity {
-    pub(crate) fn new(history: usize) -> Self {
-        Self { history: Ring::new(history) }
-    }
-
-    /// Adds one frame's peak amplitudes (`None`: no 60 ms spectrum).
-    pub(crate) fn push(&mut self, amps: Option<&[f32]>) {
-        let v = amps.and_then(jensen).map_or(Weighted::NONE, Weighted::some);
-        self.history.push(v);
-    }
-
-    /// Mean irregularity over the defined frames among the last `n`.
-    pub(crate) fn summary(&self, n: usize) -> f32 {
-        weighted_mean(&self.history, n)
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.history.clear();
-    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ use crate::dsp::spectrum::Spectrum;
 use crate::dsp::window;
 use crate::features::egemaps::config::{Framing, FRAME60_GAUSS_SIGMA};
 
-use ring::finite_or_zero;
+use ring::{finite_or_zero, FrameMean};
 
 /// Number of MIR descriptors.
 pub const MIR_COUNT: usize = 9;
@@ -102,8 +102,10 @@ pub struct MirExtractor {
     tempo: tempo::OnsetTempo,
     chroma: chroma::Chroma,
     brightness: brightness::Brightness,
-    roughness: roughness::Roughness,
-    irregularity: irregularity::Irregularity,
+    /// Per-frame Sethares roughness ([`roughness::sethares`]).
+    roughness: FrameMean,
+    /// Per-frame Jensen irregularity ([`irregularity::jensen`]).
+    irregularity: FrameMean,
     novelty: novelty::Novelty,
 }
 
@@ -142,8 +144,8 @@ impl MirExtractor {
             tempo: tempo::OnsetTempo::new(fps, n_fft25 / 2 + 1, sum25, config.tempo_context_s),
             chroma: chroma::Chroma::new(max_window_frames),
             brightness: brightness::Brightness::new(rate as f64 / n_fft25 as f64, max_window_frames),
-            roughness: roughness::Roughness::new(max_window_frames),
-            irregularity: irregularity::Irregularity::new(max_window_frames),
+            roughness: FrameMean::new(max_window_frames),
+            irregularity: FrameMean::new(max_window_frames),
             novelty: novelty::Novelty::new(
                 rate,
                 n_fft25,
@@ -205,8 +207,8 @@ impl MirExtractor {
         self.pitch.push(view.index, if silent { None } else { mag60 });
         let (f, a) = (self.peaks.freqs(), self.peaks.amps());
         self.chroma.push(f, a);
-        self.roughness.push(mag60.map(|_| (f, a)));
-        self.irregularity.push(mag60.map(|_| a));
+        self.roughness.push(mag60.map(|_| roughness::sethares(f, a)));
+        self.irregularity.push(mag60.and_then(|_| irregularity::jensen(a)));
     }
 
     /// Writes each descriptor's value over the last `window_s` seconds (the

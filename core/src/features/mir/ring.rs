@@ -78,6 +78,35 @@ impl Weighted {
     pub(crate) const NONE: Self = Self { value: 0.0, weight: 0.0 };
 }
 
+/// Per-frame values of one descriptor (`None` = frame without a value:
+/// silent, or no 60 ms spectrum yet) and their mean over the last `n` frames,
+/// the step summary of brightness, roughness and irregularity.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameMean {
+    history: Ring<Weighted>,
+}
+
+impl FrameMean {
+    /// Keeps the last `history` frames (allocates once).
+    pub(crate) fn new(history: usize) -> Self {
+        Self { history: Ring::new(history) }
+    }
+
+    /// Adds one frame's value.
+    pub(crate) fn push(&mut self, value: Option<f32>) {
+        self.history.push(value.map_or(Weighted::NONE, Weighted::some));
+    }
+
+    /// Mean over the frames with a value among the last `n`; 0 when none.
+    pub(crate) fn summary(&self, n: usize) -> f32 {
+        weighted_mean(&self.history, n)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.history.clear();
+    }
+}
+
 /// Weighted mean of the last `n` values of `ring`; 0 when no frame in the
 /// span is defined. Accumulates in f64 so the result does not depend on how
 /// the ring happens to be split.

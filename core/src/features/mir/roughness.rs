@@ -14,8 +14,6 @@
 //! Step value: mean over the frames with a 60 ms spectrum in the step window
 //! (silent frames count as 0); 0 if there are none.
 
-use super::ring::{weighted_mean, Ring, Weighted};
-
 const B1: f32 = 3.5;
 const B2: f32 = 5.75;
 const S_NUM: f32 = 0.24;
@@ -39,33 +37,6 @@ pub(crate) fn sethares(freqs: &[f32], amps: &[f32]) -> f32 {
         }
     }
     total
-}
-
-/// Per-frame roughness history.
-#[derive(Debug, Clone)]
-pub(crate) struct Roughness {
-    history: Ring<Weighted>,
-}
-
-impl Roughness {
-    pub(crate) fn new(history: usize) -> Self {
-        Self { history: Ring::new(history) }
-    }
-
-    /// Adds one frame's peaks; `None` when the frame has no 60 ms spectrum.
-    pub(crate) fn push(&mut self, peaks: Option<(&[f32], &[f32])>) {
-        let v = peaks.map_or(Weighted::NONE, |(f, a)| Weighted::some(sethares(f, a)));
-        self.history.push(v);
-    }
-
-    /// Mean roughness over the last `n` frames with a 60 ms spectrum.
-    pub(crate) fn summary(&self, n: usize) -> f32 {
-        weighted_mean(&self.history, n)
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.history.clear();
-    }
 }
 
 #[cfg(test)]
