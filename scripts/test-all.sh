@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
+# A from-scratch run gains nothing from incremental state; without it target/
+# stays ≈ 3 GB (debug info is line tables only, Cargo.toml). df shows the room left.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+df -h . | tail -n 1
 export PATH="$PWD/.venv/bin:$PATH"
 export MOODTAP_PYTHON="$PWD/.venv/bin/python"
 
