@@ -13,18 +13,14 @@ use std::path::{Path, PathBuf};
 /// Bundles `args[0]` with the remaining args, then copies the bundles.
 pub fn run(args: &[String]) -> Result<()> {
     let Some(package) = args.first() else {
-        anyhow::bail!(
-            "Usage: cargo xtask install <package> [--release] [cargo build args]"
-        );
+        anyhow::bail!("Usage: cargo xtask install <package> [--release] [cargo build args]");
     };
     let mut bundle_args = vec![String::from("bundle")];
     bundle_args.extend(args.iter().cloned());
     nice_plug_xtask::main_with_args("cargo xtask", bundle_args)?;
 
     // main_with_args has changed into the workspace root.
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
     let bundled = target_dir.join("bundled");
     let root = std::env::var_os("MOODTAP_INSTALL_ROOT")
         .or_else(|| std::env::var_os("HOME"))

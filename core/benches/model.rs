@@ -37,30 +37,19 @@ fn inference_devices() -> Vec<(&'static str, Device)> {
 
 fn inference(c: &mut Criterion) {
     let mut group = c.benchmark_group("infer");
-    group
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(3));
+    group.sample_size(30).measurement_time(Duration::from_secs(3));
     for t in T_STEPS {
         let config = ModelConfig::cbsa(t, N_FEATURES);
         let input = random_input(t * N_FEATURES, t as u64);
         for (name, device) in inference_devices() {
             device.seed(66);
             let network = config.init(&device);
-            let x = Tensor::<4>::from_data(
-                TensorData::new(input.clone(), [1, 1, t, N_FEATURES]),
-                &device,
-            );
+            let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 1, t, N_FEATURES]), &device);
             group.bench_function(BenchmarkId::new(name, format!("T{t}")), |b| {
-                b.iter(|| {
-                    network
-                        .forward(black_box(x.clone()))
-                        .try_into_vec_as::<f32>()
-                        .unwrap_or_default()
-                })
+                b.iter(|| network.forward(black_box(x.clone())).try_into_vec_as::<f32>().unwrap_or_default())
             });
             if name == "flex" {
-                let mut fast =
-                    FastNetwork::new(&config, &network).unwrap_or_else(|e| panic!("{e}"));
+                let mut fast = FastNetwork::new(&config, &network).unwrap_or_else(|e| panic!("{e}"));
                 group.bench_function(BenchmarkId::new("fast", format!("T{t}")), |b| {
                     b.iter(|| fast.forward(black_box(&input)))
                 });
@@ -72,22 +61,15 @@ fn inference(c: &mut Criterion) {
 
 fn training_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_step");
-    group
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(5));
+    group.sample_size(20).measurement_time(Duration::from_secs(5));
     let batch = 4;
     for t in T_STEPS {
         let input = random_input(batch * t * N_FEATURES, 1000 + t as u64);
-        let targets = random_input(batch * 2, 7)
-            .iter()
-            .map(|v| (v + 2.0) / 4.0)
-            .collect::<Vec<_>>();
+        let targets = random_input(batch * 2, 7).iter().map(|v| (v + 2.0) / 4.0).collect::<Vec<_>>();
         for (name, device) in inference_devices() {
             let config = TrainingConfig::new(ModelConfig::cbsa(t, N_FEATURES), AdamConfig::new());
             let mut trainer = Trainer::new(config, device);
-            let (x, y) = trainer
-                .batch_tensors(&input, &targets, batch)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let (x, y) = trainer.batch_tensors(&input, &targets, batch).unwrap_or_else(|e| panic!("{e}"));
             group.bench_function(BenchmarkId::new(name, format!("T{t}")), |b| {
                 b.iter(|| trainer.step(x.clone(), y.clone()))
             });

@@ -41,7 +41,9 @@ impl Estimate {
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzerError {
     /// The model needs a feature this build does not compute.
-    #[error("the model expects feature {0:?}, which this moodtap version does not compute (model made by another version?)")]
+    #[error(
+        "the model expects feature {0:?}, which this moodtap version does not compute (model made by another version?)"
+    )]
     UnknownFeature(String),
     /// The model was trained at another analysis rate.
     #[error("the model expects features at {0} Hz; moodtap analyses at 22050 Hz")]
@@ -88,10 +90,8 @@ impl Analyzer {
             .iter()
             .map(|f| names.iter().position(|n| n == f).ok_or_else(|| AnalyzerError::UnknownFeature(f.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        let steps = StepExtractor::new(
-            crate::ANALYSIS_RATE_HZ,
-            StepConfig { window_s: meta.window_s, hop_s: meta.hop_s },
-        )?;
+        let steps =
+            StepExtractor::new(crate::ANALYSIS_RATE_HZ, StepConfig { window_s: meta.window_s, hop_s: meta.hop_s })?;
         let len = meta.t_steps * columns.len();
         Ok(Self {
             resampler: StreamResampler::new(input_rate_hz, crate::ANALYSIS_RATE_HZ)?,

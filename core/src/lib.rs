@@ -20,10 +20,10 @@ pub mod analyzer;
 pub mod audio;
 pub mod dsp;
 pub mod features;
-#[cfg(feature = "selection")]
-pub mod selection;
 pub mod model;
 pub mod rng;
+#[cfg(feature = "selection")]
+pub mod selection;
 pub mod steps;
 
 /// Analysis sample rate in Hz (DESIGN.md §2).

@@ -21,7 +21,11 @@ fn model_with(names: Vec<String>) -> LoadedModel {
     let config = ModelConfig::cbsa(T, n);
     let meta = ModelMetadata {
         feature_schema_version: FEATURE_SCHEMA_VERSION,
-        selected_mir_features: names.iter().filter(|s| s.as_str() == "tempo" || s.as_str() == "mode").cloned().collect(),
+        selected_mir_features: names
+            .iter()
+            .filter(|s| s.as_str() == "tempo" || s.as_str() == "mode")
+            .cloned()
+            .collect(),
         feature_names: names,
         norm_mean: vec![0.0; n],
         norm_std: vec![10.0; n],
@@ -170,6 +174,8 @@ fn nan_input_and_silence_give_finite_estimates() {
 fn unknown_features_and_bad_rates_are_errors() {
     let mut names: Vec<String> = raw_step_names().take(10).map(String::from).collect();
     names.push("brilliance".into());
-    assert!(matches!(Analyzer::new(model_with(names), 44_100), Err(AnalyzerError::UnknownFeature(f)) if f == "brilliance"));
+    assert!(
+        matches!(Analyzer::new(model_with(names), 44_100), Err(AnalyzerError::UnknownFeature(f)) if f == "brilliance")
+    );
     assert!(matches!(Analyzer::new(model(), 4_000), Err(AnalyzerError::Resample(_))));
 }

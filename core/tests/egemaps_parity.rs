@@ -36,7 +36,6 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-
 /// Golden WAV as openSMILE saw it: opensmile-python hands int16 samples to
 /// openSMILE, which scales them by 1/32767.
 fn read_wav(name: &str) -> Vec<f32> {

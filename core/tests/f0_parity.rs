@@ -54,7 +54,6 @@ fn reference_dir() -> PathBuf {
     }
 }
 
-
 fn load_audio(name: &str) -> Vec<f32> {
     let src = if name == "music_cut10s" { MUSIC_SOURCE } else { name };
     let path = golden_audio::golden_wav(src);

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use moodtap_core::features::egemaps::{Egemaps, IndexedRawLlds};
 
-
 /// WAV samples as openSMILE receives them from opensmile-python (i16 / 32767).
 fn read_wav(name: &str) -> Vec<f32> {
     let p = golden_audio::golden_wav(name);

@@ -75,7 +75,6 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-
 /// 16-bit PCM as openSMILE reads it: `i16 / 32767` (smileUtil.c, smilePcm_convertSamples).
 fn read_wav(path: &Path) -> Vec<f32> {
     let mut reader = hound::WavReader::open(path)

@@ -33,7 +33,6 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/components")
 }
 
-
 /// A reference CSV: header names and numeric rows.
 struct Golden {
     index: HashMap<String, usize>,

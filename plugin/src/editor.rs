@@ -63,10 +63,7 @@ impl MoodtapEditor {
 
 /// The initial editor window state.
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(
-        nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0, EDITOR_SIZE.1),
-        1.0,
-    )
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0, EDITOR_SIZE.1), 1.0)
 }
 
 impl NiceEguiApp for MoodtapEditor {
@@ -119,8 +116,7 @@ impl MoodtapEditor {
     fn plane(&self, ui: &mut egui::Ui, v: f32, a: f32) {
         let (response, painter) = ui.allocate_painter(Vec2::splat(PLANE_SIDE), Sense::hover());
         let r = response.rect;
-        let to_screen =
-            |v: f32, a: f32| Pos2::new(r.left() + v * r.width(), r.bottom() - a * r.height());
+        let to_screen = |v: f32, a: f32| Pos2::new(r.left() + v * r.width(), r.bottom() - a * r.height());
         painter.rect_filled(r, 4.0, Color32::from_rgb(32, 35, 42));
         // Quadrants: valence → right, arousal → up.
         let tint = |c: (u8, u8, u8)| Color32::from_rgba_unmultiplied(c.0, c.1, c.2, 28);
@@ -144,14 +140,50 @@ impl MoodtapEditor {
         let pad = 8.0;
         painter.text(r.right_top() + Vec2::new(-pad, pad), Align2::RIGHT_TOP, "happy · excited", font.clone(), label);
         painter.text(r.left_top() + Vec2::new(pad, pad), Align2::LEFT_TOP, "tense · angry", font.clone(), label);
-        painter.text(r.left_bottom() + Vec2::new(pad, -pad), Align2::LEFT_BOTTOM, "sad · depressed", font.clone(), label);
-        painter.text(r.right_bottom() + Vec2::new(-pad, -pad), Align2::RIGHT_BOTTOM, "calm · relaxed", font.clone(), label);
+        painter.text(
+            r.left_bottom() + Vec2::new(pad, -pad),
+            Align2::LEFT_BOTTOM,
+            "sad · depressed",
+            font.clone(),
+            label,
+        );
+        painter.text(
+            r.right_bottom() + Vec2::new(-pad, -pad),
+            Align2::RIGHT_BOTTOM,
+            "calm · relaxed",
+            font.clone(),
+            label,
+        );
         let small = FontId::proportional(11.0);
         // ASCII only: egui's default fonts have no arrow glyphs.
-        painter.text(to_screen(1.0, 0.5) + Vec2::new(-4.0, -4.0), Align2::RIGHT_BOTTOM, "valence +", small.clone(), Color32::from_gray(120));
-        painter.text(to_screen(0.0, 0.5) + Vec2::new(4.0, -4.0), Align2::LEFT_BOTTOM, "valence -", small.clone(), Color32::from_gray(120));
-        painter.text(to_screen(0.5, 1.0) + Vec2::new(4.0, 26.0), Align2::LEFT_TOP, "arousal +", small.clone(), Color32::from_gray(120));
-        painter.text(to_screen(0.5, 0.0) + Vec2::new(4.0, -26.0), Align2::LEFT_BOTTOM, "arousal -", small, Color32::from_gray(120));
+        painter.text(
+            to_screen(1.0, 0.5) + Vec2::new(-4.0, -4.0),
+            Align2::RIGHT_BOTTOM,
+            "valence +",
+            small.clone(),
+            Color32::from_gray(120),
+        );
+        painter.text(
+            to_screen(0.0, 0.5) + Vec2::new(4.0, -4.0),
+            Align2::LEFT_BOTTOM,
+            "valence -",
+            small.clone(),
+            Color32::from_gray(120),
+        );
+        painter.text(
+            to_screen(0.5, 1.0) + Vec2::new(4.0, 26.0),
+            Align2::LEFT_TOP,
+            "arousal +",
+            small.clone(),
+            Color32::from_gray(120),
+        );
+        painter.text(
+            to_screen(0.5, 0.0) + Vec2::new(4.0, -26.0),
+            Align2::LEFT_BOTTOM,
+            "arousal -",
+            small,
+            Color32::from_gray(120),
+        );
 
         // Fading trail, oldest first.
         let n = self.trail.len();
@@ -209,9 +241,7 @@ impl MoodtapEditor {
         let midi = self.params.midi();
         let (text, color) = match self.publisher.route() {
             AutomationRoute::Live => ("host automation: live until the plugin is removed", OK),
-            AutomationRoute::LiveWhileEditorOpen => {
-                ("host automation (VST3): live while this editor is open", ACCENT)
-            }
+            AutomationRoute::LiveWhileEditorOpen => ("host automation (VST3): live while this editor is open", ACCENT),
             AutomationRoute::NotYet => ("host automation: starts when the editor opens", WARN),
         };
         ui.colored_label(color, text);
@@ -237,11 +267,8 @@ impl MoodtapEditor {
             ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("model file path").desired_width(180.0));
             if ui.button("Load").clicked() {
                 let path = self.path_input.trim().to_string();
-                self.load_result = Some(
-                    self.model
-                        .load_user(&path, &self.params.model_path)
-                        .map(|()| format!("loaded {path}")),
-                );
+                self.load_result =
+                    Some(self.model.load_user(&path, &self.params.model_path).map(|()| format!("loaded {path}")));
             }
             if ui.button("Embedded").clicked() {
                 self.model.use_embedded(&self.params.model_path);

@@ -96,26 +96,16 @@ impl Plugin for Moodtap {
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
-        Box::new(publish::executor(
-            self.publisher.clone(),
-            self.params.clone(),
-            self.outputs.clone(),
-        ))
+        Box::new(publish::executor(self.publisher.clone(), self.params.clone(), self.outputs.clone()))
     }
 
     fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        self.publisher
-            .attach_executor(move |task| async_executor.execute_gui(task));
+        self.publisher.attach_executor(move |task| async_executor.execute_gui(task));
         create_egui_editor(
             self.editor_state.clone(),
             Default::default(),
             EguiNiceSettings::new().with_tile("moodtap"),
-            MoodtapEditor::new(
-                self.params.clone(),
-                self.outputs.clone(),
-                self.model.clone(),
-                self.publisher.clone(),
-            ),
+            MoodtapEditor::new(self.params.clone(), self.outputs.clone(), self.model.clone(), self.publisher.clone()),
         )
     }
 
@@ -128,10 +118,7 @@ impl Plugin for Moodtap {
         // A new rate or block size always arrives through here: rebuild.
         self.stop_analysis();
         self.model.sync(&self.params.model_path);
-        let capacity = AnalysisThread::ring_capacity(
-            buffer_config.sample_rate,
-            buffer_config.max_buffer_size as usize,
-        );
+        let capacity = AnalysisThread::ring_capacity(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
         let (producer, consumer) = rtrb::RingBuffer::new(capacity);
         self.bridge.start(producer);
         self.analysis = Some(AnalysisThread::spawn(
@@ -149,9 +136,7 @@ impl Plugin for Moodtap {
 
     fn reset(&mut self) {
         // May run on the audio thread: only flags.
-        self.outputs
-            .reset_requested
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.outputs.reset_requested.store(true, std::sync::atomic::Ordering::Release);
         self.bridge.reset();
     }
 
@@ -193,8 +178,7 @@ impl ClapPlugin for Moodtap {
 
 impl Vst3Plugin for Moodtap {
     const VST3_CLASS_ID: [u8; 16] = *b"moodtapValAroOut";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer];
 }
 
 nice_export_clap!(Moodtap);

@@ -85,8 +85,7 @@ pub struct MoodtapParams {
 impl Default for MoodtapParams {
     fn default() -> Self {
         let output = |name: &str| {
-            FloatParam::new(name, 0.5, output_range())
-                .with_value_to_string(formatters::v2s_f32_rounded(3))
+            FloatParam::new(name, 0.5, output_range()).with_value_to_string(formatters::v2s_f32_rounded(3))
         };
         Self {
             valence: output("Valence"),

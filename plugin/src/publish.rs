@@ -28,10 +28,10 @@
 //!
 //! MIDI CC output (`bridge.rs`) is the route that always works.
 
-use crate::params::MoodtapParams;
 use crate::analysis::Outputs;
-use nice_plug::prelude::*;
+use crate::params::MoodtapParams;
 use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -159,11 +159,7 @@ impl Publisher {
 }
 
 /// The task executor for `Plugin::task_executor`.
-pub fn executor(
-    publisher: Arc<Publisher>,
-    params: Arc<MoodtapParams>,
-    outputs: Arc<Outputs>,
-) -> impl Fn(Task) + Send {
+pub fn executor(publisher: Arc<Publisher>, params: Arc<MoodtapParams>, outputs: Arc<Outputs>) -> impl Fn(Task) + Send {
     move |task| match task {
         Task::Publish => publisher.run(&params, &outputs),
     }

@@ -18,14 +18,12 @@ use clack_extensions::gui::{
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::note_ports::{HostNotePorts, HostNotePortsImpl, NoteDialects, NotePortRescanFlags};
 use clack_extensions::params::{
-    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
-    ParamRescanFlags, PluginParams,
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer, ParamRescanFlags,
+    PluginParams,
 };
 use clack_extensions::state::PluginState;
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
-use clack_host::events::event_types::{
-    MidiEvent, ParamGestureBeginEvent, ParamGestureEndEvent, ParamValueEvent,
-};
+use clack_host::events::event_types::{MidiEvent, ParamGestureBeginEvent, ParamGestureEndEvent, ParamValueEvent};
 use clack_host::prelude::*;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -50,9 +48,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// The cargo target directory: `CARGO_TARGET_DIR` or `<workspace>/target`.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
 }
 
 /// The CLAP bundle under test: `MOODTAP_CLAP`, else `<target>/bundled/moodtap.clap`.
@@ -61,10 +57,7 @@ pub fn clap_bundle() -> Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("bundled").join("moodtap.clap"));
     if !path.exists() {
-        bail!(
-            "no CLAP bundle at {}: run `cargo xtask bundle moodtap` first (or set MOODTAP_CLAP)",
-            path.display()
-        );
+        bail!("no CLAP bundle at {}: run `cargo xtask bundle moodtap` first (or set MOODTAP_CLAP)", path.display());
     }
     Ok(path)
 }
@@ -78,10 +71,7 @@ pub fn read_wav_mono(path: &Path) -> Result<(Vec<f32>, u32)> {
         hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|s| s as f32 * scale))
-                .collect::<Result<_, _>>()?
+            reader.samples::<i32>().map(|s| s.map(|s| s as f32 * scale)).collect::<Result<_, _>>()?
         }
     };
     let mono = samples.chunks(ch).map(|f| f.iter().sum::<f32>() / ch as f32).collect();
@@ -171,7 +161,14 @@ impl<'a> SharedHandler<'a> for Shared {
 
 impl HostLogImpl for Shared {
     fn log(&self, severity: LogSeverity, message: &str) {
-        if matches!(severity, LogSeverity::Error | LogSeverity::Fatal | LogSeverity::Warning | LogSeverity::HostMisbehaving | LogSeverity::PluginMisbehaving) {
+        if matches!(
+            severity,
+            LogSeverity::Error
+                | LogSeverity::Fatal
+                | LogSeverity::Warning
+                | LogSeverity::HostMisbehaving
+                | LogSeverity::PluginMisbehaving
+        ) {
             if let Ok(mut l) = self.log.lock() {
                 l.push(format!("[{severity}] {message}"));
             }
@@ -311,11 +308,7 @@ impl Collected {
 
     /// MIDI CC values seen for `(channel, cc)` in order.
     pub fn cc_values(&self, channel: u8, cc: u8) -> Vec<u8> {
-        self.midi
-            .iter()
-            .filter(|&&(_, st, d1, _)| st == 0xB0 | channel && d1 == cc)
-            .map(|&(_, _, _, v)| v)
-            .collect()
+        self.midi.iter().filter(|&&(_, st, d1, _)| st == 0xB0 | channel && d1 == cc).map(|&(_, _, _, v)| v).collect()
     }
 
     /// Parameter values seen for `id` in order.
@@ -386,9 +379,7 @@ impl Host {
 
     /// Services a pending `request_callback`.
     pub fn pump(&mut self) {
-        let requested = self
-            .instance
-            .access_shared_handler(|s| s.callback_requested.swap(false, Ordering::AcqRel));
+        let requested = self.instance.access_shared_handler(|s| s.callback_requested.swap(false, Ordering::AcqRel));
         if requested {
             self.instance.call_on_main_thread_callback();
         }
@@ -452,7 +443,11 @@ impl Host {
 
     /// Saves the plugin state.
     pub fn save_state(&mut self) -> Result<Vec<u8>> {
-        let ext = self.instance.plugin_handle().get_extension::<PluginState>().ok_or_else(|| anyhow!("no state extension"))?;
+        let ext = self
+            .instance
+            .plugin_handle()
+            .get_extension::<PluginState>()
+            .ok_or_else(|| anyhow!("no state extension"))?;
         let mut out = Vec::new();
         ext.save(&mut self.instance.plugin_handle(), &mut out).map_err(|e| anyhow!("save: {e:?}"))?;
         Ok(out)
@@ -460,7 +455,11 @@ impl Host {
 
     /// Loads a plugin state.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let ext = self.instance.plugin_handle().get_extension::<PluginState>().ok_or_else(|| anyhow!("no state extension"))?;
+        let ext = self
+            .instance
+            .plugin_handle()
+            .get_extension::<PluginState>()
+            .ok_or_else(|| anyhow!("no state extension"))?;
         let mut reader = bytes;
         ext.load(&mut self.instance.plugin_handle(), &mut reader).map_err(|e| anyhow!("load: {e:?}"))
     }
@@ -469,12 +468,7 @@ impl Host {
     /// separate audio thread as `run` says, servicing main-thread callbacks
     /// meanwhile (and calling `on_main` after each), then stops and
     /// deactivates. Returns the output events and bit-exactness.
-    pub fn process_audio(
-        &mut self,
-        input: &[f32],
-        run: &Run,
-        mut on_main: impl FnMut(&mut Self),
-    ) -> Result<Collected> {
+    pub fn process_audio(&mut self, input: &[f32], run: &Run, mut on_main: impl FnMut(&mut Self)) -> Result<Collected> {
         let max_block = run.block_sizes.iter().copied().max().unwrap_or(1).max(1);
         let config = PluginAudioConfiguration {
             sample_rate: run.sample_rate,
@@ -547,7 +541,9 @@ fn audio_thread(
         {
             let inputs = in_ports.with_input_buffers([AudioPortBuffer {
                 latency: 0,
-                channels: AudioPortBufferType::f32_input_only(in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n]))),
+                channels: AudioPortBufferType::f32_input_only(
+                    in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
+                ),
             }]);
             let mut outputs = out_ports.with_output_buffers([AudioPortBuffer {
                 latency: 0,
@@ -555,7 +551,14 @@ fn audio_thread(
             }]);
             let t = std::time::Instant::now();
             processor
-                .process(&inputs, &mut outputs, &in_events.as_input(), &mut out_events.as_output(), Some(pos as u64), None)
+                .process(
+                    &inputs,
+                    &mut outputs,
+                    &in_events.as_input(),
+                    &mut out_events.as_output(),
+                    Some(pos as u64),
+                    None,
+                )
                 .map_err(|e| anyhow!("process: {e:?}"))?;
             collected.block_ns.push(t.elapsed().as_nanos() as u64);
         }
@@ -673,12 +676,7 @@ impl Editor {
 /// tools exist. Returns whether a file was written.
 pub fn screenshot(path: &Path) -> bool {
     let cmd = format!("xwd -root -silent | convert xwd:- {}", path.display());
-    std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+    std::process::Command::new("sh").arg("-c").arg(cmd).status().map(|s| s.success()).unwrap_or(false)
 }
 
 /// CPU time (user + system, seconds) of this process's thread whose name

@@ -21,11 +21,7 @@ fn stereo_run(rate: f64, block: usize, speed: Option<f64>) -> Run {
 #[test]
 fn loads_lists_parameters_and_sends_the_estimate_as_midi_cc_over_a_minute_of_music() {
     let mut host = host();
-    assert!(
-        host.descriptors().contains(&(PLUGIN_ID.to_string(), "moodtap".to_string())),
-        "{:?}",
-        host.descriptors()
-    );
+    assert!(host.descriptors().contains(&(PLUGIN_ID.to_string(), "moodtap".to_string())), "{:?}", host.descriptors());
 
     let params = host.params().unwrap();
     for (id, name) in [("valence", "Valence"), ("arousal", "Arousal")] {
@@ -146,9 +142,11 @@ fn state_round_trips_and_a_bad_model_path_falls_back_to_the_embedded_model() {
     // A corrupt (empty) model file behaves the same.
     let corrupt = dir.join("corrupt.model");
     std::fs::write(&corrupt, b"").unwrap();
-    let project = edit_state(&saved, &[("model-path", &serde_json::to_string(&Some(corrupt.to_string_lossy())).unwrap())]);
+    let project =
+        edit_state(&saved, &[("model-path", &serde_json::to_string(&Some(corrupt.to_string_lossy())).unwrap())]);
     host.load_state(&project).unwrap();
-    let collected = host.process_audio(&music[..rate as usize * 2], &stereo_run(rate as f64, 512, None), |_| {}).unwrap();
+    let collected =
+        host.process_audio(&music[..rate as usize * 2], &stereo_run(rate as f64, 512, None), |_| {}).unwrap();
     assert!(!collected.cc_values(0, AROUSAL_CC).is_empty());
 
     // A second instance restores the first one's state.

@@ -15,8 +15,8 @@ use std::io::Write;
 use std::path::Path;
 
 use moodtap_core::audio::{decode_file, resample::resample_all, DecodedAudio};
-use moodtap_core::features::egemaps::names::{FUNCTIONAL_NAMES, LLD_NAMES};
 use moodtap_core::features::egemaps::functionals::N_FUNCTIONALS;
+use moodtap_core::features::egemaps::names::{FUNCTIONAL_NAMES, LLD_NAMES};
 use moodtap_core::features::egemaps::offline;
 use moodtap_core::steps::{raw_step_names, Step, StepConfig, StepError, StepExtractor, RAW_STEP_LEN};
 use moodtap_core::ANALYSIS_RATE_HZ;
@@ -104,7 +104,11 @@ pub fn write_features(
     out: &mut dyn Write,
 ) -> Result<(), FeaturesError> {
     if level != Level::Steps && set != FeatureSet::Egemaps {
-        return Err(FeaturesError::Unsupported { set, level, hint: "MIR and fused features exist per step: use --level steps" });
+        return Err(FeaturesError::Unsupported {
+            set,
+            level,
+            hint: "MIR and fused features exist per step: use --level steps",
+        });
     }
     let audio = load_analysis_audio(path)?;
     if level == Level::Steps {

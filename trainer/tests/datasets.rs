@@ -157,7 +157,11 @@ fn emomusic_layout_real_sample() {
 fn emomusic_fixture_without_dynamic_annotations() {
     let root = tmpdir("emo");
     fs::create_dir_all(root.join("annotations")).unwrap();
-    fs::write(root.join("annotations/static_annotations.csv"), "song_id,mean_arousal,std_arousal,mean_valence,std_valence\n1,5,1,6,1\n2,7,1,2,1\n3,,1,2,1\n").unwrap();
+    fs::write(
+        root.join("annotations/static_annotations.csv"),
+        "song_id,mean_arousal,std_arousal,mean_valence,std_valence\n1,5,1,6,1\n2,7,1,2,1\n3,,1,2,1\n",
+    )
+    .unwrap();
     wav(&root.join("clips_45seconds/1.mp3"));
     let d = load(DatasetKind::EmoMusic, &root, &LoadOptions::default()).unwrap();
     assert_eq!(d.songs.len(), 1);
@@ -173,7 +177,8 @@ fn manifest_with_scale_and_bad_rows() {
     wav(&root.join("a.wav"));
     wav(&root.join("sub/b.wav"));
     fs::write(root.join("m.csv"), "path,valence,arousal,extra\na.wav,-0.5,0.5,x\nsub/b.wav,1,-1,y\nmissing.wav,0,0,z\nc.wav,abc,0,w\na.wav,3,0,v\n").unwrap();
-    let d = load(DatasetKind::Manifest, &root.join("m.csv"), &LoadOptions { swap_va: false, scale: Some((-1.0, 1.0)) }).unwrap();
+    let d = load(DatasetKind::Manifest, &root.join("m.csv"), &LoadOptions { swap_va: false, scale: Some((-1.0, 1.0)) })
+        .unwrap();
     assert_eq!(d.songs.len(), 2);
     assert_eq!((d.songs[0].valence, d.songs[0].arousal), (0.25, 0.75));
     assert_eq!(d.report.missing_audio, ["missing.wav"]);
@@ -189,5 +194,8 @@ fn empty_and_missing_datasets_are_clear_errors() {
     let e = load(DatasetKind::Manifest, &root.join("m.csv"), &LoadOptions::default()).unwrap_err();
     assert!(matches!(e, DatasetError::Empty { .. }), "{e}");
     fs::write(root.join("n.csv"), "file,val\nx,1\n").unwrap();
-    assert!(matches!(load(DatasetKind::Manifest, &root.join("n.csv"), &LoadOptions::default()), Err(DatasetError::BadLabels { .. })));
+    assert!(matches!(
+        load(DatasetKind::Manifest, &root.join("n.csv"), &LoadOptions::default()),
+        Err(DatasetError::BadLabels { .. })
+    ));
 }

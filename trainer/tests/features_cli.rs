@@ -33,7 +33,8 @@ fn write_wav(path: &Path, rate: u32, channels: u16, frames: impl Iterator<Item =
 }
 
 fn tone(rate: u32, secs: f64, f: f64, amp: f32) -> impl Iterator<Item = Vec<f32>> {
-    (0..(rate as f64 * secs) as usize).map(move |i| vec![amp * (2.0 * std::f64::consts::PI * f * i as f64 / rate as f64).sin() as f32])
+    (0..(rate as f64 * secs) as usize)
+        .map(move |i| vec![amp * (2.0 * std::f64::consts::PI * f * i as f64 / rate as f64).sin() as f32])
 }
 
 /// Runs `moodtap features` and returns (success, stdout, stderr).
@@ -87,7 +88,19 @@ fn degenerate_signals_give_defined_nan_free_tables() {
         ("silence.wav", Box::new((0..22_050).map(|_| vec![0.0])), 22_050, 1, false),
         ("dc.wav", Box::new((0..22_050).map(|_| vec![0.5])), 22_050, 1, false),
         ("clipped.wav", Box::new(tone(22_050, 1.0, 100.0, 4.0).map(|f| vec![f[0].clamp(-1.0, 1.0)])), 22_050, 1, false),
-        ("nan_inf.wav", Box::new((0..22_050).map(|i| vec![match i % 3 { 0 => f32::NAN, 1 => f32::INFINITY, _ => 0.2 }])), 22_050, 1, true),
+        (
+            "nan_inf.wav",
+            Box::new((0..22_050).map(|i| {
+                vec![match i % 3 {
+                    0 => f32::NAN,
+                    1 => f32::INFINITY,
+                    _ => 0.2,
+                }]
+            })),
+            22_050,
+            1,
+            true,
+        ),
         ("one_sample.wav", Box::new(std::iter::once(vec![0.3])), 22_050, 1, false),
         ("rate_8k.wav", Box::new(tone(8_000, 1.0, 300.0, 0.3)), 8_000, 1, false),
         ("rate_192k.wav", Box::new(tone(192_000, 1.0, 300.0, 0.3)), 192_000, 1, false),
@@ -158,8 +171,7 @@ fn mir_and_fused_steps() {
         String::from_utf8(out.stdout).unwrap()
     };
     let mir = run("mir");
-    let header: Vec<&str> =
-        std::iter::once("time_s").chain(moodtap_core::features::mir::MIR_NAMES).collect();
+    let header: Vec<&str> = std::iter::once("time_s").chain(moodtap_core::features::mir::MIR_NAMES).collect();
     let rows = table(&mir, &header);
     assert_eq!(rows.len(), 10, "5 s at 0.5 s per step");
     assert!((rows[4][1] - 220.0).abs() < 5.0, "pitch of a 220 Hz tone: {}", rows[4][1]);

@@ -46,12 +46,8 @@ impl Config for Architecture {}
 
 impl Architecture {
     /// All architectures, in the order of the paper's ablation table.
-    pub const ALL: [Architecture; 4] = [
-        Architecture::Bilstm,
-        Architecture::CnnBilstm,
-        Architecture::BilstmSa,
-        Architecture::Cbsa,
-    ];
+    pub const ALL: [Architecture; 4] =
+        [Architecture::Bilstm, Architecture::CnnBilstm, Architecture::BilstmSa, Architecture::Cbsa];
 
     /// Whether the two convolution blocks run before the BiLSTM.
     pub fn has_cnn(self) -> bool {
@@ -163,10 +159,7 @@ impl ModelConfig {
         if !(MIN_FEATURES..=MAX_FEATURES).contains(&self.n_features) {
             return Err(ConfigError::NFeatures(self.n_features));
         }
-        for (name, value) in [
-            ("conv_channels", self.conv_channels),
-            ("lstm_hidden", self.lstm_hidden),
-        ] {
+        for (name, value) in [("conv_channels", self.conv_channels), ("lstm_hidden", self.lstm_hidden)] {
             if !(1..=MAX_WIDTH).contains(&value) {
                 return Err(ConfigError::Width { name, value });
             }
@@ -232,21 +225,9 @@ mod tests {
     #[test]
     fn validate_rejects_out_of_range_sizes() {
         assert!(ModelConfig::cbsa(99, 94).validate().is_ok());
-        assert_eq!(
-            ModelConfig::cbsa(3, 94).validate(),
-            Err(ConfigError::TSteps(3))
-        );
-        assert_eq!(
-            ModelConfig::cbsa(99, 1_000_000).validate(),
-            Err(ConfigError::NFeatures(1_000_000))
-        );
-        assert!(ModelConfig::cbsa(99, 94)
-            .with_lstm_hidden(0)
-            .validate()
-            .is_err());
-        assert!(ModelConfig::cbsa(99, 94)
-            .with_n_outputs(1)
-            .validate()
-            .is_err());
+        assert_eq!(ModelConfig::cbsa(3, 94).validate(), Err(ConfigError::TSteps(3)));
+        assert_eq!(ModelConfig::cbsa(99, 1_000_000).validate(), Err(ConfigError::NFeatures(1_000_000)));
+        assert!(ModelConfig::cbsa(99, 94).with_lstm_hidden(0).validate().is_err());
+        assert!(ModelConfig::cbsa(99, 94).with_n_outputs(1).validate().is_err());
     }
 }

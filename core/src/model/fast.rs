@@ -101,9 +101,7 @@ pub struct FastNetwork {
 }
 
 fn read<const D: usize>(tensor: Tensor<D>, name: &'static str) -> Result<Vec<f32>, ModelFileError> {
-    let values = tensor
-        .try_into_vec_as::<f32>()
-        .map_err(|e| ModelFileError::Record(format!("{name}: {e:?}")))?;
+    let values = tensor.try_into_vec_as::<f32>().map_err(|e| ModelFileError::Record(format!("{name}: {e:?}")))?;
     if values.iter().any(|v| !v.is_finite()) {
         return Err(ModelFileError::NonFiniteWeight(name));
     }
@@ -114,10 +112,7 @@ fn check_len(values: &[f32], expected: usize, name: &'static str) -> Result<(), 
     if values.len() == expected {
         Ok(())
     } else {
-        Err(ModelFileError::Record(format!(
-            "{name}: {} values, expected {expected}",
-            values.len()
-        )))
+        Err(ModelFileError::Record(format!("{name}: {} values, expected {expected}", values.len())))
     }
 }
 
@@ -125,9 +120,7 @@ impl FastConv {
     fn from_block(block: &ConvBlock) -> Result<Self, ModelFileError> {
         let [c_out, c_in, kh, kw] = block.conv.weight.val().dims();
         if [kh, kw] != [3, 3] {
-            return Err(ModelFileError::Record(format!(
-                "conv kernel {kh}×{kw}, expected 3×3"
-            )));
+            return Err(ModelFileError::Record(format!("conv kernel {kh}×{kw}, expected 3×3")));
         }
         let mut weight = read(block.conv.weight.val(), "conv.weight")?;
         let mut bias = read(block.conv.bias.val(), "conv.bias")?;
@@ -145,9 +138,7 @@ impl FastConv {
             check_len(v, c_out, name)?;
         }
         if var.iter().any(|v| *v < 0.0) {
-            return Err(ModelFileError::Record(
-                "norm.running_var: negative variance".into(),
-            ));
+            return Err(ModelFileError::Record("norm.running_var: negative variance".into()));
         }
         // BatchNorm (inference): y = (x − μ) / √(σ² + ε) · γ + β, folded into the conv:
         // w' = w·s, b' = (b − μ)·s + β with s = γ / √(σ² + ε). Computed in f64.
@@ -157,34 +148,18 @@ impl FastConv {
             for w in &mut weight[co * c_in * 9..(co + 1) * c_in * 9] {
                 *w = (f64::from(*w) * scale) as f32;
             }
-            bias[co] =
-                ((f64::from(bias[co]) - f64::from(mean[co])) * scale + f64::from(beta[co])) as f32;
+            bias[co] = ((f64::from(bias[co]) - f64::from(mean[co])) * scale + f64::from(beta[co])) as f32;
         }
         if weight.iter().chain(&bias).any(|v| !v.is_finite()) {
-            return Err(ModelFileError::NonFiniteWeight(
-                "conv (after BatchNorm folding)",
-            ));
+            return Err(ModelFileError::NonFiniteWeight("conv (after BatchNorm folding)"));
         }
-        Ok(Self {
-            c_in,
-            c_out,
-            weight,
-            bias,
-        })
+        Ok(Self { c_in, c_out, weight, bias })
     }
 
     /// `input [c_in, t, n]` → `conv [c_out, t, n]` → ReLU + 2×2 max pool → `out [c_out, t/2, n/2]`.
     /// `padded` holds `[c_in, t + 2, n + 2]`: the input with its zero border (padding 1), so
     /// that each output row is one pass of 9 taps per input channel without edge cases.
-    fn forward(
-        &self,
-        input: &[f32],
-        t: usize,
-        n: usize,
-        padded: &mut [f32],
-        conv: &mut [f32],
-        out: &mut [f32],
-    ) {
+    fn forward(&self, input: &[f32], t: usize, n: usize, padded: &mut [f32], conv: &mut [f32], out: &mut [f32]) {
         let plane = t * n;
         let np = n + 2;
         let padded_plane = (t + 2) * np;
@@ -234,10 +209,7 @@ impl FastConv {
                 let r0 = &c[2 * i * n..(2 * i + 1) * n];
                 let r1 = &c[(2 * i + 1) * n..(2 * i + 2) * n];
                 for j in 0..n2 {
-                    let m = r0[2 * j]
-                        .max(r0[2 * j + 1])
-                        .max(r1[2 * j])
-                        .max(r1[2 * j + 1]);
+                    let m = r0[2 * j].max(r0[2 * j + 1]).max(r1[2 * j]).max(r1[2 * j + 1]);
                     o[i * n2 + j] = m.max(0.0);
                 }
             }
@@ -254,12 +226,7 @@ impl FastLinear {
             None => vec![0.0; d_out],
         };
         check_len(&bias, d_out, name)?;
-        Ok(Self {
-            d_in,
-            d_out,
-            weight,
-            bias,
-        })
+        Ok(Self { d_in, d_out, weight, bias })
     }
 
     /// `y[rows, d_out] = x[rows, d_in] · W + b`.
@@ -322,8 +289,7 @@ impl FastLstm {
             let w_h = &self.hidden_weight[dir * h * 4 * h..(dir + 1) * h * 4 * h];
             for step in 0..steps {
                 let t = if dir == 0 { step } else { steps - 1 - step };
-                s.gates
-                    .copy_from_slice(&s.proj[t * g8 + dir * 4 * h..t * g8 + (dir + 1) * 4 * h]);
+                s.gates.copy_from_slice(&s.proj[t * g8 + dir * 4 * h..t * g8 + (dir + 1) * 4 * h]);
                 for (k, hv) in s.hidden.iter().enumerate() {
                     let w = &w_h[k * 4 * h..(k + 1) * 4 * h];
                     for (g, w) in s.gates.iter_mut().zip(w) {
@@ -375,9 +341,7 @@ impl FastNetwork {
         if let Some([c1, c2]) = &conv {
             let c = config.conv_channels;
             if (c1.c_in, c1.c_out, c2.c_in, c2.c_out) != (1, c, c, c) {
-                return Err(ModelFileError::Record(
-                    "conv channel counts differ from config".into(),
-                ));
+                return Err(ModelFileError::Record("conv channel counts differ from config".into()));
             }
             check_len(&c1.weight, c * 9, "cnn.0.conv.weight")?;
             check_len(&c2.weight, c * c * 9, "cnn.1.conv.weight")?;
@@ -402,18 +366,14 @@ impl FastNetwork {
         if let Some(a) = &attention {
             for l in [&a.query, &a.key, &a.value] {
                 if (l.d_in, l.d_out) != (d, d) {
-                    return Err(ModelFileError::Record(
-                        "attention width differs from config".into(),
-                    ));
+                    return Err(ModelFileError::Record("attention width differs from config".into()));
                 }
                 check_len(&l.weight, d * d, "attention weight")?;
             }
         }
         let head = FastLinear::from_linear(&network.head, "head")?;
         if (head.d_in, head.d_out) != (d, config.n_outputs) {
-            return Err(ModelFileError::Record(
-                "head size differs from config".into(),
-            ));
+            return Err(ModelFileError::Record("head size differs from config".into()));
         }
         check_len(&head.weight, d * config.n_outputs, "head.weight")?;
 
@@ -422,10 +382,7 @@ impl FastNetwork {
         let has_attention = attention.is_some();
         let sized = |cond: bool, len: usize| if cond { vec![0.0; len] } else { Vec::new() };
         let scratch = Scratch {
-            padded: sized(
-                has_cnn,
-                ((t + 2) * (n + 2)).max(c * (t / 2 + 2) * (n / 2 + 2)),
-            ),
+            padded: sized(has_cnn, ((t + 2) * (n + 2)).max(c * (t / 2 + 2) * (n / 2 + 2))),
             conv: sized(has_cnn, c * t * n),
             block1: sized(has_cnn, c * (t / 2) * (n / 2)),
             block2: sized(has_cnn, c * (t / 4) * (n / 4)),
@@ -442,14 +399,7 @@ impl FastNetwork {
             col_mean: sized(has_attention, steps),
             pooled: vec![0.0; d],
         };
-        Ok(Self {
-            config: config.clone(),
-            conv,
-            lstm,
-            attention,
-            head,
-            scratch,
-        })
+        Ok(Self { config: config.clone(), conv, lstm, attention, head, scratch })
     }
 
     /// The config this network was built for.
@@ -483,8 +433,7 @@ impl FastNetwork {
                 for ch in 0..c2.c_out {
                     for i in 0..t2 {
                         let src = &s.block2[(ch * t2 + i) * n2..(ch * t2 + i + 1) * n2];
-                        s.lstm_in[i * d_in + ch * n2..i * d_in + (ch + 1) * n2]
-                            .copy_from_slice(src);
+                        s.lstm_in[i * d_in + ch * n2..i * d_in + (ch + 1) * n2].copy_from_slice(src);
                     }
                 }
                 &s.lstm_in // [T', 4·N']
@@ -580,11 +529,7 @@ mod tests {
         if let Some(blocks) = &net.cnn {
             for b in blocks {
                 let c = config.conv_channels;
-                b.norm.running_var.update(Tensor::<1>::random(
-                    [c],
-                    Distribution::Uniform(0.5, 1.5),
-                    device,
-                ));
+                b.norm.running_var.update(Tensor::<1>::random([c], Distribution::Uniform(0.5, 1.5), device));
             }
         }
         // `valid` folds pending running-state updates into the value burn's inference reads.
@@ -606,13 +551,9 @@ mod tests {
                 let net = random_network(&config, &device);
                 let mut fast = FastNetwork::new(&config, &net).unwrap();
                 let batch = 2;
-                let input: Vec<f32> = (0..batch * t * 94)
-                    .map(|_| rng.random_range(-2.0..2.0))
-                    .collect();
-                let x = Tensor::<4>::from_data(
-                    burn::tensor::TensorData::new(input.clone(), [batch, 1, t, 94]),
-                    &device,
-                );
+                let input: Vec<f32> = (0..batch * t * 94).map(|_| rng.random_range(-2.0..2.0)).collect();
+                let x =
+                    Tensor::<4>::from_data(burn::tensor::TensorData::new(input.clone(), [batch, 1, t, 94]), &device);
                 let expected = net.forward(x).try_into_vec_as::<f32>().unwrap();
                 for b in 0..batch {
                     let got = fast.forward(&input[b * t * 94..(b + 1) * t * 94]);
@@ -626,10 +567,7 @@ mod tests {
                     }
                 }
                 // The outputs actually vary with the input (not a constant network).
-                assert!(
-                    (expected[0] - expected[2]).abs() > 1e-6
-                        || (expected[1] - expected[3]).abs() > 1e-6
-                );
+                assert!((expected[0] - expected[2]).abs() > 1e-6 || (expected[1] - expected[3]).abs() > 1e-6);
             }
         }
     }

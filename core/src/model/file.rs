@@ -109,9 +109,7 @@ pub enum ModelFileError {
         extra: usize,
     },
     /// The CRC-32 does not match the content.
-    #[error(
-        "checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): file corrupted"
-    )]
+    #[error("checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): file corrupted")]
     Checksum {
         /// CRC in the file.
         stored: u32,
@@ -345,18 +343,12 @@ impl ModelMetadata {
         self.model.validate()?;
         let n = self.model.n_features;
         if self.feature_names.len() != n {
-            return Err(ModelFileError::FeatureCount {
-                names: self.feature_names.len(),
-                n_features: n,
-            });
+            return Err(ModelFileError::FeatureCount { names: self.feature_names.len(), n_features: n });
         }
         let mut seen = HashSet::with_capacity(n);
         for (index, name) in self.feature_names.iter().enumerate() {
             if name.is_empty() || !seen.insert(name.as_str()) {
-                return Err(ModelFileError::BadFeatureName {
-                    index,
-                    name: name.clone(),
-                });
+                return Err(ModelFileError::BadFeatureName { index, name: name.clone() });
             }
         }
         for name in &self.selected_mir_features {
@@ -366,18 +358,10 @@ impl ModelMetadata {
         }
         for (which, values) in [("mean", &self.norm_mean), ("std", &self.norm_std)] {
             if values.len() != n {
-                return Err(ModelFileError::NormLength {
-                    which,
-                    len: values.len(),
-                    expected: n,
-                });
+                return Err(ModelFileError::NormLength { which, len: values.len(), expected: n });
             }
             if let Some(index) = values.iter().position(|v| !v.is_finite()) {
-                return Err(ModelFileError::NonFiniteNorm {
-                    which,
-                    index,
-                    feature: self.feature_names[index].clone(),
-                });
+                return Err(ModelFileError::NonFiniteNorm { which, index, feature: self.feature_names[index].clone() });
             }
         }
         if let Some(index) = self.norm_std.iter().position(|v| *v <= 0.0) {
@@ -388,17 +372,10 @@ impl ModelMetadata {
             });
         }
         if self.t_steps != self.model.t_steps {
-            return Err(ModelFileError::TStepsMismatch {
-                metadata: self.t_steps,
-                config: self.model.t_steps,
-            });
+            return Err(ModelFileError::TStepsMismatch { metadata: self.t_steps, config: self.model.t_steps });
         }
         let valid_duration = |v: f64| v.is_finite() && v > 0.0 && v <= MAX_CONTEXT_S;
-        for (field, value) in [
-            ("context_s", self.context_s),
-            ("window_s", self.window_s),
-            ("hop_s", self.hop_s),
-        ] {
+        for (field, value) in [("context_s", self.context_s), ("window_s", self.window_s), ("hop_s", self.hop_s)] {
             if !valid_duration(value) {
                 return Err(ModelFileError::Timing { field, value });
             }
@@ -407,10 +384,7 @@ impl ModelMetadata {
         // Relative 1e-6: both sides are f64 divisions of the same decimal inputs; anything
         // larger is a different time base, not rounding.
         if (self.hop_s - expected).abs() > 1e-6 * expected {
-            return Err(ModelFileError::HopMismatch {
-                hop_s: self.hop_s,
-                expected,
-            });
+            return Err(ModelFileError::HopMismatch { hop_s: self.hop_s, expected });
         }
         if self.analysis_rate_hz != crate::ANALYSIS_RATE_HZ {
             return Err(ModelFileError::AnalysisRate {
@@ -447,31 +421,18 @@ pub struct ModelFile {
 }
 
 /// Reads `N` bytes at `*pos`, advancing it, or reports what was being read.
-fn take<'a>(
-    bytes: &'a [u8],
-    pos: &mut usize,
-    len: u64,
-    what: &'static str,
-) -> Result<&'a [u8], ModelFileError> {
+fn take<'a>(bytes: &'a [u8], pos: &mut usize, len: u64, what: &'static str) -> Result<&'a [u8], ModelFileError> {
     let available = bytes.len() - *pos;
     let len_usize = usize::try_from(len).ok().filter(|l| *l <= available);
     let Some(len_usize) = len_usize else {
-        return Err(ModelFileError::Truncated {
-            what,
-            needed: len,
-            available,
-        });
+        return Err(ModelFileError::Truncated { what, needed: len, available });
     };
     let out = &bytes[*pos..*pos + len_usize];
     *pos += len_usize;
     Ok(out)
 }
 
-fn take_array<const N: usize>(
-    bytes: &[u8],
-    pos: &mut usize,
-    what: &'static str,
-) -> Result<[u8; N], ModelFileError> {
+fn take_array<const N: usize>(bytes: &[u8], pos: &mut usize, what: &'static str) -> Result<[u8; N], ModelFileError> {
     let slice = take(bytes, pos, N as u64, what)?;
     let mut out = [0u8; N];
     out.copy_from_slice(slice);
@@ -488,49 +449,31 @@ impl ModelFile {
         }
         let version = u32::from_le_bytes(take_array(bytes, &mut pos, "format version")?);
         if version != FORMAT_VERSION {
-            return Err(ModelFileError::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
+            return Err(ModelFileError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
-        let meta_len = u64::from(u32::from_le_bytes(take_array(
-            bytes,
-            &mut pos,
-            "metadata length",
-        )?));
+        let meta_len = u64::from(u32::from_le_bytes(take_array(bytes, &mut pos, "metadata length")?));
         if meta_len > MAX_METADATA_LEN as u64 {
-            return Err(ModelFileError::MetadataTooLarge {
-                len: meta_len,
-                max: MAX_METADATA_LEN,
-            });
+            return Err(ModelFileError::MetadataTooLarge { len: meta_len, max: MAX_METADATA_LEN });
         }
         let meta_bytes = take(bytes, &mut pos, meta_len, "metadata")?;
         let record_len = u64::from_le_bytes(take_array(bytes, &mut pos, "record length")?);
         if record_len > MAX_RECORD_LEN as u64 {
-            return Err(ModelFileError::RecordTooLarge {
-                len: record_len,
-                max: MAX_RECORD_LEN,
-            });
+            return Err(ModelFileError::RecordTooLarge { len: record_len, max: MAX_RECORD_LEN });
         }
         let record = take(bytes, &mut pos, record_len, "record")?;
         let content_end = pos;
         let stored = u32::from_le_bytes(take_array(bytes, &mut pos, "checksum")?);
         if pos != bytes.len() {
-            return Err(ModelFileError::TrailingBytes {
-                extra: bytes.len() - pos,
-            });
+            return Err(ModelFileError::TrailingBytes { extra: bytes.len() - pos });
         }
         let computed = crc32(&bytes[..content_end]);
         if stored != computed {
             return Err(ModelFileError::Checksum { stored, computed });
         }
-        let metadata: ModelMetadata = serde_json::from_slice(meta_bytes)
-            .map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        let metadata: ModelMetadata =
+            serde_json::from_slice(meta_bytes).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
         metadata.validate()?;
-        Ok(Self {
-            metadata,
-            record: record.to_vec(),
-        })
+        Ok(Self { metadata, record: record.to_vec() })
     }
 
     /// Reads and validates a model file from disk (size checked before reading).
@@ -538,10 +481,7 @@ impl ModelFile {
         let file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
         if len > MAX_FILE_LEN as u64 {
-            return Err(ModelFileError::FileTooLarge {
-                len,
-                max: MAX_FILE_LEN,
-            });
+            return Err(ModelFileError::FileTooLarge { len, max: MAX_FILE_LEN });
         }
         let mut bytes = Vec::with_capacity(len as usize);
         // `take` guards against a file that grows between `metadata()` and the read.
@@ -551,10 +491,7 @@ impl ModelFile {
 
     /// Serialises `network` with `metadata` into the file layout (module docs). Validates
     /// the metadata and that the network has the architecture it names.
-    pub fn to_bytes(
-        metadata: &ModelMetadata,
-        network: &Network,
-    ) -> Result<Vec<u8>, ModelFileError> {
+    pub fn to_bytes(metadata: &ModelMetadata, network: &Network) -> Result<Vec<u8>, ModelFileError> {
         metadata.validate()?;
         if network.architecture() != metadata.model.architecture {
             return Err(ModelFileError::Record(format!(
@@ -563,27 +500,16 @@ impl ModelFile {
                 metadata.model.architecture
             )));
         }
-        let json = serde_json::to_vec(metadata)
-            .map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        let json = serde_json::to_vec(metadata).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
         if json.len() > MAX_METADATA_LEN {
-            return Err(ModelFileError::MetadataTooLarge {
-                len: json.len() as u64,
-                max: MAX_METADATA_LEN,
-            });
+            return Err(ModelFileError::MetadataTooLarge { len: json.len() as u64, max: MAX_METADATA_LEN });
         }
         // `valid` folds pending BatchNorm running-statistics updates (burn keeps them per
         // thread until synced) so the record holds the statistics inference will use.
-        let record = network
-            .valid()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| ModelFileError::Record(e.to_string()))?;
+        let record = network.valid().into_record().into_bytes().map_err(|e| ModelFileError::Record(e.to_string()))?;
         let record = without_param_ids(record)?;
         if record.len() > MAX_RECORD_LEN {
-            return Err(ModelFileError::RecordTooLarge {
-                len: record.len() as u64,
-                max: MAX_RECORD_LEN,
-            });
+            return Err(ModelFileError::RecordTooLarge { len: record.len() as u64, max: MAX_RECORD_LEN });
         }
         let mut out = Vec::with_capacity(HEADER_LEN + json.len() + 8 + record.len() + 4);
         out.extend_from_slice(&MAGIC);
@@ -633,11 +559,7 @@ fn without_param_ids(record: Bytes) -> Result<Bytes, ModelFileError> {
 /// Applies burnpack `record` bytes to a fresh network of `config`. The config must have been
 /// validated. Separate from [`ModelFile`] so tests can feed it corrupted records that a
 /// checksum would otherwise stop.
-pub(crate) fn load_record(
-    config: &ModelConfig,
-    record: &[u8],
-    device: &Device,
-) -> Result<Network, ModelFileError> {
+pub(crate) fn load_record(config: &ModelConfig, record: &[u8], device: &Device) -> Result<Network, ModelFileError> {
     config.validate()?;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(record.to_vec()))
@@ -661,11 +583,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
             let mut c = i as u32;
             let mut k = 0;
             while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
                 k += 1;
             }
             table[i] = c;

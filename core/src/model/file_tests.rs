@@ -5,8 +5,8 @@ use proptest::prelude::*;
 
 use super::config::{Architecture, ConfigError, ModelConfig};
 use super::file::{
-    crc32, load_record, DimensionMetrics, Metrics, ModelFile, ModelFileError, ModelMetadata,
-    TrainingProvenance, FEATURE_SCHEMA_VERSION, FORMAT_VERSION, MAGIC,
+    crc32, load_record, DimensionMetrics, Metrics, ModelFile, ModelFileError, ModelMetadata, TrainingProvenance,
+    FEATURE_SCHEMA_VERSION, FORMAT_VERSION, MAGIC,
 };
 use super::inference::LoadedModel;
 use super::network::Network;
@@ -33,14 +33,8 @@ fn metadata(config: ModelConfig) -> ModelMetadata {
             song_count: 3,
             seed: 66,
             metrics: Some(Metrics {
-                valence: DimensionMetrics {
-                    rmse: 0.08,
-                    r2: 0.5,
-                },
-                arousal: DimensionMetrics {
-                    rmse: 0.07,
-                    r2: 0.7,
-                },
+                valence: DimensionMetrics { rmse: 0.08, r2: 0.5 },
+                arousal: DimensionMetrics { rmse: 0.07, r2: 0.7 },
             }),
             date: "2025-01-01".into(),
             trainer_version: "test".into(),
@@ -93,9 +87,7 @@ fn with_metadata(edit: impl FnOnce(&mut serde_json::Value)) -> Result<LoadedMode
 /// feature) may parse a 17-digit f64 one ulp off. f32 values (norm stats) round-trip exactly.
 fn assert_metadata_eq(a: &ModelMetadata, b: &ModelMetadata) {
     let close = |x: f64, y: f64| (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs());
-    assert!(
-        close(a.hop_s, b.hop_s) && close(a.context_s, b.context_s) && close(a.window_s, b.window_s)
-    );
+    assert!(close(a.hop_s, b.hop_s) && close(a.context_s, b.context_s) && close(a.window_s, b.window_s));
     let mut a = a.clone();
     (a.hop_s, a.context_s, a.window_s) = (b.hop_s, b.context_s, b.window_s);
     a.training.metrics = b.training.metrics;
@@ -118,9 +110,7 @@ fn round_trip_preserves_metadata_and_outputs() {
         let mut loaded = LoadedModel::from_bytes(&bytes).unwrap();
         assert_metadata_eq(loaded.metadata(), &meta);
         let mut reference = LoadedModel::from_network(meta, net, Device::flex()).unwrap();
-        let input: Vec<f32> = (0..99 * 94)
-            .map(|i| ((i % 17) as f32 - 8.0) / 4.0)
-            .collect();
+        let input: Vec<f32> = (0..99 * 94).map(|i| ((i % 17) as f32 - 8.0) / 4.0).collect();
         let a = loaded.predict(&input).unwrap();
         let b = reference.predict(&input).unwrap();
         // Same weights, same code: bit-identical.
@@ -140,10 +130,7 @@ fn from_path_reads_the_same_model() {
     let loaded = LoadedModel::from_path(&path).unwrap();
     assert_metadata_eq(loaded.metadata(), &meta);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(matches!(
-        LoadedModel::from_path(&path),
-        Err(ModelFileError::Io(_))
-    ));
+    assert!(matches!(LoadedModel::from_path(&path), Err(ModelFileError::Io(_))));
 }
 
 #[test]
@@ -151,95 +138,56 @@ fn container_errors_are_named() {
     let (_, _, bytes) = small_file();
     let mut bad = bytes.clone();
     bad[0] = b'X';
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::BadMagic)
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::BadMagic)));
 
     let mut bad = bytes.clone();
     bad[8..12].copy_from_slice(&2u32.to_le_bytes());
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::UnsupportedVersion {
-            found: 2,
-            supported: 1
-        })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::UnsupportedVersion { found: 2, supported: 1 })));
 
     let mut bad = bytes.clone();
     bad[12..16].copy_from_slice(&(5u32 << 20).to_le_bytes());
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::MetadataTooLarge { .. })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::MetadataTooLarge { .. })));
 
     let mut bad = bytes.clone();
     bad[12..16].copy_from_slice(&(1u32 << 20).to_le_bytes());
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::Truncated {
-            what: "metadata",
-            ..
-        })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::Truncated { what: "metadata", .. })));
 
     let meta_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
     let rec_len_at = 16 + meta_len;
     let mut bad = bytes.clone();
     bad[rec_len_at..rec_len_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::RecordTooLarge { .. })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::RecordTooLarge { .. })));
     let mut bad = bytes.clone();
     bad[rec_len_at..rec_len_at + 8].copy_from_slice(&(100u64 << 20).to_le_bytes());
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::Truncated { what: "record", .. })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::Truncated { what: "record", .. })));
 
     let mut bad = bytes.clone();
     bad.push(0);
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::TrailingBytes { extra: 1 })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::TrailingBytes { extra: 1 })));
 
     let mut bad = bytes.clone();
     let mid = bytes.len() - 100;
     bad[mid] ^= 0x40;
-    assert!(matches!(
-        ModelFile::from_bytes(&bad),
-        Err(ModelFileError::Checksum { .. })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::Checksum { .. })));
 
     assert!(matches!(
         ModelFile::from_bytes(&bytes[..bytes.len() - 2]),
-        Err(ModelFileError::Truncated {
-            what: "checksum",
-            ..
-        })
+        Err(ModelFileError::Truncated { what: "checksum", .. })
     ));
-    assert!(matches!(
-        ModelFile::from_bytes(&[]),
-        Err(ModelFileError::Truncated { what: "magic", .. })
-    ));
+    assert!(matches!(ModelFile::from_bytes(&[]), Err(ModelFileError::Truncated { what: "magic", .. })));
 
     let raw = encode_raw(FORMAT_VERSION, b"{not json", &[]);
-    assert!(matches!(
-        ModelFile::from_bytes(&raw),
-        Err(ModelFileError::MetadataJson(_))
-    ));
+    assert!(matches!(ModelFile::from_bytes(&raw), Err(ModelFileError::MetadataJson(_))));
 }
 
 #[test]
 fn metadata_errors_are_named() {
     use serde_json::json;
-    let check = |edit: &dyn Fn(&mut serde_json::Value), pred: &dyn Fn(&ModelFileError) -> bool| {
-        match with_metadata(|v| edit(v)) {
-            Err(e) => assert!(pred(&e), "unexpected error {e}"),
-            Ok(_) => panic!("edited metadata was accepted"),
-        }
+    let check = |edit: &dyn Fn(&mut serde_json::Value), pred: &dyn Fn(&ModelFileError) -> bool| match with_metadata(
+        |v| edit(v),
+    ) {
+        Err(e) => assert!(pred(&e), "unexpected error {e}"),
+        Ok(_) => panic!("edited metadata was accepted"),
     };
     check(&|v| v["feature_schema_version"] = json!(99), &|e| {
         matches!(e, ModelFileError::FeatureSchema { found: 99, .. })
@@ -248,15 +196,7 @@ fn metadata_errors_are_named() {
         &|v| {
             v["feature_names"].as_array_mut().unwrap().pop();
         },
-        &|e| {
-            matches!(
-                e,
-                ModelFileError::FeatureCount {
-                    names: 11,
-                    n_features: 12
-                }
-            )
-        },
+        &|e| matches!(e, ModelFileError::FeatureCount { names: 11, n_features: 12 }),
     );
     check(&|v| v["feature_names"][1] = json!("egemaps_0"), &|e| {
         matches!(e, ModelFileError::BadFeatureName { index: 1, .. })
@@ -269,43 +209,15 @@ fn metadata_errors_are_named() {
         &|v| {
             v["norm_std"].as_array_mut().unwrap().push(json!(1.0));
         },
-        &|e| {
-            matches!(
-                e,
-                ModelFileError::NormLength {
-                    which: "std",
-                    len: 13,
-                    expected: 12
-                }
-            )
-        },
+        &|e| matches!(e, ModelFileError::NormLength { which: "std", len: 13, expected: 12 }),
     );
     // JSON cannot carry NaN; a huge literal overflows f32 to infinity.
     check(&|v| v["norm_mean"][3] = json!(1e300), &|e| {
-        matches!(
-            e,
-            ModelFileError::NonFiniteNorm {
-                which: "mean",
-                index: 3,
-                ..
-            }
-        )
+        matches!(e, ModelFileError::NonFiniteNorm { which: "mean", index: 3, .. })
     });
-    check(&|v| v["norm_std"][5] = json!(0.0), &|e| {
-        matches!(e, ModelFileError::NonPositiveStd { index: 5, .. })
-    });
-    check(&|v| v["norm_std"][5] = json!(-1.0), &|e| {
-        matches!(e, ModelFileError::NonPositiveStd { index: 5, .. })
-    });
-    check(&|v| v["t_steps"] = json!(17), &|e| {
-        matches!(
-            e,
-            ModelFileError::TStepsMismatch {
-                metadata: 17,
-                config: 16
-            }
-        )
-    });
+    check(&|v| v["norm_std"][5] = json!(0.0), &|e| matches!(e, ModelFileError::NonPositiveStd { index: 5, .. }));
+    check(&|v| v["norm_std"][5] = json!(-1.0), &|e| matches!(e, ModelFileError::NonPositiveStd { index: 5, .. }));
+    check(&|v| v["t_steps"] = json!(17), &|e| matches!(e, ModelFileError::TStepsMismatch { metadata: 17, config: 16 }));
     check(
         &|v| {
             v["model"]["t_steps"] = json!(1_000_000);
@@ -314,61 +226,21 @@ fn metadata_errors_are_named() {
         &|e| matches!(e, ModelFileError::Config(ConfigError::TSteps(1_000_000))),
     );
     check(&|v| v["model"]["lstm_hidden"] = json!(0), &|e| {
-        matches!(
-            e,
-            ModelFileError::Config(ConfigError::Width {
-                name: "lstm_hidden",
-                ..
-            })
-        )
+        matches!(e, ModelFileError::Config(ConfigError::Width { name: "lstm_hidden", .. }))
     });
-    check(&|v| v["context_s"] = json!(-1.0), &|e| {
-        matches!(
-            e,
-            ModelFileError::Timing {
-                field: "context_s",
-                ..
-            }
-        )
-    });
-    check(&|v| v["window_s"] = json!(1e9), &|e| {
-        matches!(
-            e,
-            ModelFileError::Timing {
-                field: "window_s",
-                ..
-            }
-        )
-    });
-    check(&|v| v["hop_s"] = json!(1.0), &|e| {
-        matches!(e, ModelFileError::HopMismatch { .. })
-    });
+    check(&|v| v["context_s"] = json!(-1.0), &|e| matches!(e, ModelFileError::Timing { field: "context_s", .. }));
+    check(&|v| v["window_s"] = json!(1e9), &|e| matches!(e, ModelFileError::Timing { field: "window_s", .. }));
+    check(&|v| v["hop_s"] = json!(1.0), &|e| matches!(e, ModelFileError::HopMismatch { .. }));
     check(&|v| v["analysis_rate_hz"] = json!(44_100), &|e| {
         matches!(e, ModelFileError::AnalysisRate { found: 44_100, .. })
     });
-    check(
-        &|v| v["training"]["metrics"]["arousal"]["rmse"] = json!(-0.1),
-        &|e| {
-            matches!(
-                e,
-                ModelFileError::Metric {
-                    field: "arousal.rmse",
-                    ..
-                }
-            )
-        },
-    );
-    check(
-        &|v| v["model"]["architecture"] = json!("transformer"),
-        &|e| matches!(e, ModelFileError::MetadataJson(_)),
-    );
-    check(&|v| v["unexpected"] = json!(1), &|e| {
-        matches!(e, ModelFileError::MetadataJson(_))
+    check(&|v| v["training"]["metrics"]["arousal"]["rmse"] = json!(-0.1), &|e| {
+        matches!(e, ModelFileError::Metric { field: "arousal.rmse", .. })
     });
+    check(&|v| v["model"]["architecture"] = json!("transformer"), &|e| matches!(e, ModelFileError::MetadataJson(_)));
+    check(&|v| v["unexpected"] = json!(1), &|e| matches!(e, ModelFileError::MetadataJson(_)));
     // Record of a CBSA against a config that expects another network.
-    check(&|v| v["model"]["architecture"] = json!("bilstm"), &|e| {
-        matches!(e, ModelFileError::Record(_))
-    });
+    check(&|v| v["model"]["architecture"] = json!("bilstm"), &|e| matches!(e, ModelFileError::Record(_)));
 }
 
 #[test]
@@ -379,21 +251,12 @@ fn record_that_does_not_fit_the_config_is_refused() {
     // N = 20 → BiLSTM input 4·5 = 20 instead of 12: shape mismatch.
     let other = ModelConfig::cbsa(16, 20);
     let err = load_record(&other, file.record_bytes(), &device).unwrap_err();
-    assert!(
-        matches!(err, ModelFileError::Record(ref m) if m.contains("shape")),
-        "{err}"
-    );
+    assert!(matches!(err, ModelFileError::Record(ref m) if m.contains("shape")), "{err}");
     // Same shapes, larger hidden size: mismatch too.
     let other = meta.model.clone().with_lstm_hidden(8);
-    assert!(matches!(
-        load_record(&other, file.record_bytes(), &device),
-        Err(ModelFileError::Record(_))
-    ));
+    assert!(matches!(load_record(&other, file.record_bytes(), &device), Err(ModelFileError::Record(_))));
     // Garbage record.
-    assert!(matches!(
-        load_record(&meta.model, b"garbage", &device),
-        Err(ModelFileError::Record(_))
-    ));
+    assert!(matches!(load_record(&meta.model, b"garbage", &device), Err(ModelFileError::Record(_))));
 }
 
 /// Every byte of the burn record's header and metadata region, set to a few values, must
@@ -484,12 +347,7 @@ fn predict_handles_bad_input() {
 fn normalize_uses_file_statistics() {
     let (meta, _, bytes) = small_file();
     let model = LoadedModel::from_bytes(&bytes).unwrap();
-    let mut row: Vec<f32> = meta
-        .norm_mean
-        .iter()
-        .zip(&meta.norm_std)
-        .map(|(m, s)| m + 2.0 * s)
-        .collect();
+    let mut row: Vec<f32> = meta.norm_mean.iter().zip(&meta.norm_std).map(|(m, s)| m + 2.0 * s).collect();
     model.normalize(&mut row);
     assert!(row.iter().all(|v| (v - 2.0).abs() < 1e-5), "{row:?}");
 }

@@ -69,24 +69,14 @@ impl LoadedModel {
     }
 
     /// Wraps an in-memory network (e.g. right after training) with its metadata.
-    pub fn from_network(
-        metadata: ModelMetadata,
-        network: Network,
-        device: Device,
-    ) -> Result<Self, ModelFileError> {
+    pub fn from_network(metadata: ModelMetadata, network: Network, device: Device) -> Result<Self, ModelFileError> {
         metadata.validate()?;
         // `valid` drops autodiff, puts BatchNorm in inference mode and folds pending
         // running-statistics updates (burn keeps them per thread until synced).
         let network = network.valid();
         let fast = FastNetwork::new(&metadata.model, &network)?;
         let input = vec![0.0; fast.input_len()];
-        Ok(Self {
-            metadata,
-            network,
-            device,
-            fast,
-            input,
-        })
+        Ok(Self { metadata, network, device, fast, input })
     }
 
     /// Metadata: feature names and order, normalisation, `T`, time base, provenance.
@@ -114,11 +104,7 @@ impl LoadedModel {
     pub fn normalize(&self, steps: &mut [f32]) {
         let n = self.metadata.norm_mean.len();
         for row in steps.chunks_exact_mut(n) {
-            for ((v, m), s) in row
-                .iter_mut()
-                .zip(&self.metadata.norm_mean)
-                .zip(&self.metadata.norm_std)
-            {
+            for ((v, m), s) in row.iter_mut().zip(&self.metadata.norm_mean).zip(&self.metadata.norm_std) {
                 *v = (*v - m) / s;
             }
         }
@@ -139,15 +125,8 @@ impl LoadedModel {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let (t, n) = (self.metadata.model.t_steps, self.metadata.model.n_features);
-        let x = Tensor::<4>::from_data(
-            TensorData::new(self.input.clone(), [1, 1, t, n]),
-            &self.device,
-        );
-        let out = self
-            .network
-            .forward(x)
-            .try_into_vec_as::<f32>()
-            .unwrap_or_default();
+        let x = Tensor::<4>::from_data(TensorData::new(self.input.clone(), [1, 1, t, n]), &self.device);
+        let out = self.network.forward(x).try_into_vec_as::<f32>().unwrap_or_default();
         match out.as_slice() {
             [v, a] => Ok(finite_estimate(*v, *a)),
             _ => Ok(finite_estimate(f32::NAN, f32::NAN)),
@@ -158,21 +137,14 @@ impl LoadedModel {
         if steps.len() == self.input_len() {
             Ok(())
         } else {
-            Err(InferenceError::InputLength {
-                got: steps.len(),
-                expected: self.input_len(),
-            })
+            Err(InferenceError::InputLength { got: steps.len(), expected: self.input_len() })
         }
     }
 }
 
 fn sanitize(src: &[f32], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
-        *d = if s.is_finite() {
-            s.clamp(-MAX_ABS_Z, MAX_ABS_Z)
-        } else {
-            0.0
-        };
+        *d = if s.is_finite() { s.clamp(-MAX_ABS_Z, MAX_ABS_Z) } else { 0.0 };
     }
 }
 
@@ -185,8 +157,5 @@ fn finite_estimate(valence: f32, arousal: f32) -> Estimate {
             0.5
         }
     };
-    Estimate {
-        valence: fix(valence),
-        arousal: fix(arousal),
-    }
+    Estimate { valence: fix(valence), arousal: fix(arousal) }
 }

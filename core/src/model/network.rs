@@ -37,18 +37,10 @@ pub struct Conv3x3 {
 
 impl Conv3x3 {
     fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
-        let init = Initializer::KaimingUniform {
-            gain: 1.0 / 3f64.sqrt(),
-            fan_out_only: false,
-        };
+        let init = Initializer::KaimingUniform { gain: 1.0 / 3f64.sqrt(), fan_out_only: false };
         let (fan_in, fan_out) = (channels_in * 9, channels_out * 9);
         Self {
-            weight: init.init_with(
-                [channels_out, channels_in, 3, 3],
-                Some(fan_in),
-                Some(fan_out),
-                device,
-            ),
+            weight: init.init_with([channels_out, channels_in, 3, 3], Some(fan_in), Some(fan_out), device),
             bias: init.init_with([channels_out], Some(fan_in), Some(fan_out), device),
         }
     }
@@ -190,18 +182,12 @@ impl ModelConfig {
     pub fn init(&self, device: &Device) -> Network {
         let shapes = self.shapes();
         let c = self.conv_channels;
-        let cnn = self
-            .architecture
-            .has_cnn()
-            .then(|| [ConvBlock::new(1, c, device), ConvBlock::new(c, c, device)]);
+        let cnn = self.architecture.has_cnn().then(|| [ConvBlock::new(1, c, device), ConvBlock::new(c, c, device)]);
         let d = 2 * self.lstm_hidden;
         Network {
             cnn,
             bilstm: FusedBiLstm::new(shapes.lstm_in[1], self.lstm_hidden, device),
-            attention: self
-                .architecture
-                .has_attention()
-                .then(|| SelfAttention::new(d, device)),
+            attention: self.architecture.has_attention().then(|| SelfAttention::new(d, device)),
             head: LinearConfig::new(d, self.n_outputs).init(device),
         }
     }
@@ -322,9 +308,8 @@ mod tests {
         let device = Device::flex();
         device.seed(5);
         let ours = Conv3x3::new(4, 3, &device);
-        let mut reference = Conv2dConfig::new([4, 3], [3, 3])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .init(&device);
+        let mut reference =
+            Conv2dConfig::new([4, 3], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(&device);
         reference.weight = Param::from_tensor(ours.weight.val());
         reference.bias = Some(Param::from_tensor(ours.bias.val()));
         let x = Tensor::<4>::random([2, 4, 11, 9], Distribution::Uniform(-1.0, 1.0), &device);
@@ -334,10 +319,7 @@ mod tests {
         assert!(diff < 1e-5, "conv differs by {diff}");
 
         let pool = MaxPool2dConfig::new([2, 2]).init();
-        let diff = (max_pool_2x2(a.clone()) - pool.forward(a.clone()))
-            .abs()
-            .max()
-            .into_scalar::<f32>();
+        let diff = (max_pool_2x2(a.clone()) - pool.forward(a.clone())).abs().max().into_scalar::<f32>();
         assert_eq!(max_pool_2x2(a).dims(), [2, 3, 5, 4]);
         assert_eq!(diff, 0.0, "pool differs by {diff}");
     }

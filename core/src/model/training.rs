@@ -76,10 +76,7 @@ pub struct Trainer {
 
 impl std::fmt::Debug for Trainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Trainer")
-            .field("config", &self.config)
-            .field("device", &self.device)
-            .finish_non_exhaustive()
+        f.debug_struct("Trainer").field("config", &self.config).field("device", &self.device).finish_non_exhaustive()
     }
 }
 
@@ -90,12 +87,7 @@ impl Trainer {
         device.seed(config.seed);
         let network = config.model.init(&device);
         let optimizer = config.optimizer.init();
-        Self {
-            config,
-            network,
-            optimizer,
-            device,
-        }
+        Self { config, network, optimizer, device }
     }
 
     /// The run's hyper-parameters.
@@ -125,10 +117,7 @@ impl Trainer {
                 expected_targets: batch * 2,
             });
         }
-        let x = Tensor::from_data(
-            TensorData::new(inputs.to_vec(), [batch, 1, t, n]),
-            &self.device,
-        );
+        let x = Tensor::from_data(TensorData::new(inputs.to_vec(), [batch, 1, t, n]), &self.device);
         let y = Tensor::from_data(TensorData::new(targets.to_vec(), [batch, 2]), &self.device);
         Ok((x, y))
     }
@@ -141,9 +130,7 @@ impl Trainer {
         let loss = (prediction - y).square().mean(); // [1]
         let loss_value = loss.clone().into_scalar::<f32>();
         let grads = GradientsParams::from_grads(loss.backward(), &self.network);
-        self.network = self
-            .optimizer
-            .step(self.config.learning_rate, self.network.clone(), grads);
+        self.network = self.optimizer.step(self.config.learning_rate, self.network.clone(), grads);
         loss_value
     }
 
@@ -173,10 +160,7 @@ impl Trainer {
         let (x, _) = self.batch_tensors(inputs, &vec![0.0; batch * 2], batch)?;
         let network = self.inference_network();
         let x = x.inner();
-        Ok(network
-            .forward(x)
-            .try_into_vec_as::<f32>()
-            .unwrap_or_default())
+        Ok(network.forward(x).try_into_vec_as::<f32>().unwrap_or_default())
     }
 }
 
@@ -192,14 +176,7 @@ pub fn dimension_metrics(predicted: &[f32], target: &[f32]) -> DimensionMetrics 
         ss_res += (f64::from(*p) - f64::from(*t)).powi(2);
         ss_tot += (f64::from(*t) - mean).powi(2);
     }
-    DimensionMetrics {
-        rmse: (ss_res / n as f64).sqrt(),
-        r2: if ss_tot > 0.0 {
-            1.0 - ss_res / ss_tot
-        } else {
-            0.0
-        },
-    }
+    DimensionMetrics { rmse: (ss_res / n as f64).sqrt(), r2: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 } }
 }
 
 /// Metrics for interleaved `[valence, arousal]` pairs (the network's output layout).
@@ -220,12 +197,10 @@ mod tests {
     #[test]
     fn steps_reduce_loss_on_a_fixed_batch() {
         for arch in [Architecture::Cbsa, Architecture::Bilstm] {
-            let config = TrainingConfig::new(ModelConfig::new(arch, 16, 12), AdamConfig::new())
-                .with_learning_rate(1e-2);
+            let config =
+                TrainingConfig::new(ModelConfig::new(arch, 16, 12), AdamConfig::new()).with_learning_rate(1e-2);
             let mut trainer = Trainer::new(config, Device::flex());
-            let inputs: Vec<f32> = (0..4 * 16 * 12)
-                .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
-                .collect();
+            let inputs: Vec<f32> = (0..4 * 16 * 12).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
             let targets = [0.1, 0.9, 0.8, 0.2, 0.5, 0.5, 0.3, 0.7];
             let (x, y) = trainer.batch_tensors(&inputs, &targets, 4).unwrap();
             let first = trainer.step(x.clone(), y.clone());

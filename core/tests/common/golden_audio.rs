@@ -16,7 +16,9 @@ fn repo_root() -> PathBuf {
 
 /// `$MOODTAP_GOLDEN_AUDIO` or `<repo>/target/golden-audio`.
 pub fn audio_dir() -> PathBuf {
-    std::env::var_os("MOODTAP_GOLDEN_AUDIO").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/golden-audio"))
+    std::env::var_os("MOODTAP_GOLDEN_AUDIO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/golden-audio"))
 }
 
 /// Path of `<name>.wav`, after checking that it exists and is the audio the

@@ -43,7 +43,10 @@ fn main() -> Result<()> {
         100.0 * pct(0.5) / budget_us,
         100.0 * pct(0.99) / budget_us
     );
-    println!("analysis thread CPU: {cpu:.2} s for {audio_s:.0} s of audio -> {:.2} % of one core in real time", 100.0 * cpu / audio_s);
+    println!(
+        "analysis thread CPU: {cpu:.2} s for {audio_s:.0} s of audio -> {:.2} % of one core in real time",
+        100.0 * cpu / audio_s
+    );
     println!(
         "RSS: bare host {:.1} MB, after load {:.1} MB, peak while processing {:.1} MB -> +{:.1} MB",
         rss_bare as f64 / 1e6,

@@ -114,10 +114,9 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
 /// per-song mean of its finite values (rows may be ragged).
 pub fn read_dynamic_means(path: &Path) -> Result<HashMap<String, f64>, DatasetError> {
     let t = read_table(path)?;
-    let id = t.col(&["song_id"]).ok_or_else(|| DatasetError::BadLabels {
-        path: path.to_path_buf(),
-        reason: "no song_id column".into(),
-    })?;
+    let id = t
+        .col(&["song_id"])
+        .ok_or_else(|| DatasetError::BadLabels { path: path.to_path_buf(), reason: "no song_id column".into() })?;
     let mut out = HashMap::new();
     for (_, row) in &t.rows {
         let Some(sid) = row.get(id) else { continue };

@@ -35,10 +35,8 @@ pub fn read_table(path: &Path) -> Result<Table, DatasetError> {
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| DatasetError::BadLabels { path: path.to_path_buf(), reason: e.to_string() })?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| DatasetError::BadLabels { path: path.to_path_buf(), reason: e.to_string() })?
-        .clone();
+    let headers =
+        rdr.headers().map_err(|e| DatasetError::BadLabels { path: path.to_path_buf(), reason: e.to_string() })?.clone();
     let columns = headers.iter().enumerate().map(|(i, h)| (clean(h).to_ascii_lowercase(), i)).collect();
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {

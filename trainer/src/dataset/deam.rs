@@ -27,11 +27,12 @@ const AVERAGED: &str = "annotations/annotations averaged per song";
 /// Loads a DEAM directory.
 pub fn load(root: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadReport), DatasetError> {
     let song_level = root.join(AVERAGED).join("song_level");
-    let files: Vec<_> = ["static_annotations_averaged_songs_1_2000.csv", "static_annotations_averaged_songs_2000_2058.csv"]
-        .iter()
-        .map(|f| song_level.join(f))
-        .filter(|p| p.is_file())
-        .collect();
+    let files: Vec<_> =
+        ["static_annotations_averaged_songs_1_2000.csv", "static_annotations_averaged_songs_2000_2058.csv"]
+            .iter()
+            .map(|f| song_level.join(f))
+            .filter(|p| p.is_file())
+            .collect();
     if files.is_empty() {
         return Err(DatasetError::Missing {
             what: "DEAM static annotations",

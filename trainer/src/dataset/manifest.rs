@@ -23,7 +23,8 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             reason: format!("missing column '{what}' (need path,valence,arousal)"),
         })
     };
-    let (pc, vc, ac) = (need(&["path", "file"], "path")?, need(&["valence"], "valence")?, need(&["arousal"], "arousal")?);
+    let (pc, vc, ac) =
+        (need(&["path", "file"], "path")?, need(&["valence"], "valence")?, need(&["arousal"], "arousal")?);
     let (lo, hi) = opts.scale.unwrap_or((0.0, 1.0));
     let base = manifest.parent().unwrap_or(Path::new("."));
     let mut report = LoadReport { swapped: opts.swap_va, ..Default::default() };
@@ -43,7 +44,11 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
         };
         let (v, a) = if opts.swap_va { (a, v) } else { (v, a) };
         let (Some(v), Some(a)) = (scale_label(v, lo, hi), scale_label(a, lo, hi)) else {
-            report.bad_rows.push((manifest.to_path_buf(), *line, format!("label outside the scale {lo}..{hi} (set --scale)")));
+            report.bad_rows.push((
+                manifest.to_path_buf(),
+                *line,
+                format!("label outside the scale {lo}..{hi} (set --scale)"),
+            ));
             continue;
         };
         let audio = base.join(rel);

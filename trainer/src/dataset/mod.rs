@@ -181,11 +181,7 @@ pub fn scale_label(x: f32, lo: f32, hi: f32) -> Option<f32> {
 
 /// Pairs labelled ids with audio files `<dir>/<id>.<ext>` and lists audio
 /// without labels. Shared by the DEAM and EmoMusic layouts.
-pub(crate) fn pair_with_audio(
-    labels: Vec<(String, f32, f32)>,
-    audio_dir: &Path,
-    report: &mut LoadReport,
-) -> Vec<Song> {
+pub(crate) fn pair_with_audio(labels: Vec<(String, f32, f32)>, audio_dir: &Path, report: &mut LoadReport) -> Vec<Song> {
     let mut by_stem = std::collections::BTreeMap::new();
     if let Ok(rd) = std::fs::read_dir(audio_dir) {
         for e in rd.flatten() {
