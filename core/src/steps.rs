@@ -27,7 +27,7 @@ use crate::features::mir::{MirConfig, MirExtractor, MIR_COUNT, MIR_NAMES};
 /// Feature caches and model files record it; bump it whenever any feature's
 /// definition changes, so old caches and models are refused instead of
 /// silently mixing definitions.
-pub const FEATURE_SCHEMA_VERSION: u32 = 1;
+pub const FEATURE_SCHEMA_VERSION: u32 = 2;
 
 /// Values per raw step vector: 88 eGeMAPS functionals + 9 MIR descriptors.
 pub const RAW_STEP_LEN: usize = N_FUNCTIONALS + MIR_COUNT;

@@ -154,9 +154,9 @@ fn major_and_minor_triads_give_the_mode_sign_in_several_keys() {
         let m_minor = series(&minor, "mode", 1.0);
         // A bare major triad fits its major key only slightly better than
         // the minor key on its third (C–E–G vs E minor): even ideal chroma
-        // gives +0.07, our 6-partial tones ≈ +0.04; the minor triad's margin
-        // is ≈ −0.26. Thresholds sit at half of those.
-        assert!(m_major.iter().all(|&v| v > 0.02), "tonic {tonic}: major mode {m_major:?}");
+        // gives +0.07, our 6-partial tones +0.023…+0.030 in all seven keys;
+        // the minor triad's margin is −0.26…−0.29. Thresholds sit at half of those.
+        assert!(m_major.iter().all(|&v| v > 0.011), "tonic {tonic}: major mode {m_major:?}");
         assert!(m_minor.iter().all(|&v| v < -0.13), "tonic {tonic}: minor mode {m_minor:?}");
     }
 }
@@ -192,14 +192,14 @@ fn key_clarity_is_ordered_tonal_over_atonal() {
         let s = run(&scale(60.0, &[0.0, 2.0, 4.0, 5.0, 7.0, 9.0, 11.0, 12.0]), 2.0, 1.9);
         s[0].1[idx("key_clarity")]
     };
-    // All twelve pitch classes, spread over three octaves so that no two
-    // partials fall within the 60 ms spectrum's ~50 Hz resolution.
+    // All twelve pitch classes, spread over three octaves.
     let cluster = kc(&chord(&[48.0, 61.0, 74.0, 51.0, 64.0, 77.0, 54.0, 67.0, 80.0, 57.0, 70.0, 83.0], 3.0));
     let white = kc(&noise(3.0, 0.3, 11));
-    // Measured: triad 0.83, scale 0.87, cluster 0.53, noise 0.47 (neither
-    // atonal chroma is perfectly flat: the cluster keeps only its 40 largest
-    // partials, and noise peaks fall unevenly on pitch classes at 10.8 Hz
-    // bins). Required: tonal ≥ 0.75, atonal ≤ 0.6, a 0.2 gap between them.
+    eprintln!("key clarity: triad {triad:.2}, scale {scale_c:.2}, cluster {cluster:.2}, noise {white:.2}");
+    // Measured: triad 0.83, scale 0.94, cluster 0.49, noise 0.37 (neither
+    // atonal chroma is perfectly flat: the cluster's upper partials fall
+    // unevenly on pitch classes and the 4186 Hz limit cuts some of them, and
+    // 3 s of noise leaves uneven band energies). Required: tonal ≥ 0.75, atonal ≤ 0.6, a 0.2 gap between them.
     assert!(triad > 0.75 && scale_c > 0.75, "triad {triad} scale {scale_c}");
     assert!(cluster < 0.6 && white < 0.6, "cluster {cluster} noise {white}");
     assert!(

@@ -10,6 +10,12 @@ pub fn hamming(n: usize) -> Vec<f32> {
     (0..n).map(|i| (0.54 - 0.46 * (2.0 * std::f64::consts::PI * i as f64 / nm1).cos()) as f32).collect()
 }
 
+/// Periodic Hann window of `n` points: `0.5 − 0.5·cos(2πi/n)` (for FFT
+/// analysis frames that are not openSMILE's).
+pub fn hann(n: usize) -> Vec<f32> {
+    (0..n).map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n.max(1) as f64).cos()) as f32).collect()
+}
+
 /// Gaussian window of `n` points with standard deviation `sigma` relative to
 /// half the window length: `exp(−½·((i − (n−1)/2) / (sigma·(n−1)/2))²)`.
 /// `sigma` is clamped to openSMILE's range `(0, 0.5]` (0.01 if not positive).

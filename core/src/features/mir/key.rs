@@ -5,10 +5,10 @@
 //! strength of the best key) and `mirmode` ('Best': strength of the best
 //! major key minus that of the best minor key).
 //!
-//! Window: the chroma summed over the step window (default 1 s). Both are
+//! Window: the chroma summed over the key context (default 15 s). Both are
 //! dimensionless: key clarity in [−1, 1] (in practice 0…1), mode in [−2, 2],
 //! positive for major. A chroma without energy or variation (silence, no
-//! peaks in 100–5000 Hz) gives 0 for both.
+//! partials in 55–4186 Hz) gives 0 for both.
 
 /// Krumhansl & Kessler (1982) probe-tone ratings for C major, C = index 0.
 pub const KK_MAJOR: [f32; 12] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
