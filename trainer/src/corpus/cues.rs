@@ -16,9 +16,13 @@ pub const TEMPO_BPM_RANGE: (f64, f64) = (50.0, 180.0);
 /// Melody density range, notes per beat (half notes to semiquavers).
 pub const DENSITY_NPB_RANGE: (f64, f64) = (0.5, 4.0);
 /// Active-level range of the rendered excerpt, dBFS (mean power of the
-/// louder half of 50 ms frames; see `render::active_level_db`). A 22 dB
-/// span, roughly pp to ff in a recorded mix.
-pub const LEVEL_DB_RANGE: (f64, f64) = (-36.0, -14.0);
+/// louder half of 50 ms frames; see `render::active_level_db`). A 27 dB
+/// span from pp to the level of loudly mastered commercial music: label model
+/// 1 stopped at −14 dBFS, and real masters (EmoMusic's clips: whole-file RMS
+/// −11 to −22 dBFS) then lay beyond the corpus, where level-dependent features
+/// such as roughness (∝ amplitude²) fell 4–7 standard deviations outside the
+/// training range (docs/default-model.md).
+pub const LEVEL_DB_RANGE: (f64, f64) = (-36.0, -9.0);
 /// Melody centre pitch range, MIDI note numbers (E3 to C6).
 pub const REGISTER_MIDI_RANGE: (f64, f64) = (52.0, 84.0);
 /// Low-pass cutoff range of the brightness filter, Hz (log-mapped).

@@ -14,7 +14,7 @@ use super::cues::{Cues, Mode, DENSITY_NPB_RANGE, TEMPO_BPM_RANGE};
 
 /// Version of the label model, written to the corpus metadata. Bump it
 /// whenever a weight or mapping changes.
-pub const LABEL_MODEL_VERSION: u32 = 1;
+pub const LABEL_MODEL_VERSION: u32 = 2;
 
 /// Normalised cue inputs, each in [−1, 1] (indicators in {−1, 0, 1}).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +25,7 @@ pub struct Normalised {
     pub atonal: f64,
     /// log-tempo, −1 at 50 BPM, +1 at 180 BPM.
     pub tempo: f64,
-    /// level, −1 at −36 dBFS, +1 at −14 dBFS.
+    /// level, −1 at −36 dBFS, +1 at −9 dBFS.
     pub loudness: f64,
     /// −1 diminuendo, 0 flat, +1 crescendo.
     pub dynamics: f64,

@@ -262,7 +262,7 @@ pub const MANIFEST_COLUMNS: [(&str, &str); 32] = [
     ("key_pc", "tonic pitch class 0-11, 0 = C (nuisance)"),
     ("tempo_bpm", "tempo, beats per minute"),
     ("loudness", "loudness cue 0-1"),
-    ("level_db", "target active level, dBFS (loudness mapped onto -36..-14)"),
+    ("level_db", "target active level, dBFS (loudness mapped onto -36..-9)"),
     ("dynamics", "flat | crescendo | diminuendo"),
     ("articulation", "0 legato .. 1 staccato"),
     ("register", "register cue 0-1"),
