@@ -61,6 +61,11 @@ pub struct TrainArgs {
     /// Learning-curve PNG (training loss and validation RMSE per epoch).
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// What the songs are, in words (e.g. "DEAM 2015, 1802 songs, 45 s excerpts"): written
+    /// into the model's provenance, which the plugin shows as "trained on …" (default: the
+    /// dataset kind of the cache).
+    #[arg(long)]
+    pub description: Option<String>,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -202,6 +207,7 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         learning_rate: args.lr,
         features: args.selection.as_deref().map_or(FeatureChoice::Default, FeatureChoice::parse),
         backend: args.backend,
+        description: args.description.clone().filter(|d| !d.trim().is_empty()),
     };
     let out = args.out.clone().unwrap_or_else(|| train::default_out(args.model));
     if args.model == ModelKind::Svr && args.plot.is_some() {

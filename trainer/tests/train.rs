@@ -249,8 +249,26 @@ fn training_is_deterministic_and_eval_round_trips() {
     let (all, _) = ok(&["eval", "--cache", c, "--model", a.to_str().unwrap(), "--songs", "all"]);
     assert!(all.contains("all 30 songs"), "{all}");
     let other = root.join("seed7.moodtap");
-    ok(&["train", "--quiet", "--cache", c, "--epochs", "4", "--seed", "7", "--out", other.to_str().unwrap()]);
+    let described = "pulse clips, 30 songs";
+    ok(&[
+        "train",
+        "--quiet",
+        "--cache",
+        c,
+        "--epochs",
+        "4",
+        "--seed",
+        "7",
+        "--description",
+        described,
+        "--out",
+        other.to_str().unwrap(),
+    ]);
     assert_ne!(fs::read(&other).unwrap(), fa);
+    // --description names the data in the provenance; without it, the dataset kind.
+    let dataset = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata.training.dataset;
+    assert_eq!(dataset(&other), described);
+    assert_eq!(dataset(&a), "manifest");
     // The SVR file round-trips the same way.
     let svr = root.join("svr.json");
     ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--out", svr.to_str().unwrap()]);

@@ -105,6 +105,9 @@ pub struct TrainOptions {
     pub features: FeatureChoice,
     /// burn backend.
     pub backend: Backend,
+    /// What the data is, in words, for the model's provenance (the plugin shows
+    /// it as "trained on …"); `None` records the dataset kind (`deam`, `manifest`, …).
+    pub description: Option<String>,
 }
 
 impl Default for TrainOptions {
@@ -119,6 +122,7 @@ impl Default for TrainOptions {
             learning_rate: 1e-3,
             features: FeatureChoice::Default,
             backend: Backend::Flex,
+            description: None,
         }
     }
 }
@@ -274,7 +278,7 @@ impl RunContext<'_> {
     fn provenance(&self, split: &Split, best_epoch: usize, epochs: usize, train_songs: usize) -> TrainingProvenance {
         let meta = &self.table.meta;
         TrainingProvenance {
-            dataset: meta.dataset_kind.clone(),
+            dataset: self.opts.description.clone().unwrap_or_else(|| meta.dataset_kind.clone()),
             song_count: train_songs,
             seed: self.opts.seed,
             metrics: None,
