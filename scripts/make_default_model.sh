@@ -32,13 +32,14 @@ if [[ ! -f "$WORK/corpus/manifest.csv" ]]; then
 fi
 "$BIN" extract --dataset "$WORK/corpus/manifest.csv" --kind manifest --cache "$WORK/cache" --steps 99
 "$BIN" select --cache "$WORK/cache" --steps 99 --seed 66
-"$BIN" train --cache "$WORK/cache" --steps 99 --model cbsa --seed 66 \
+DESCRIPTION="moodtap synthetic corpus (${COUNT:-600} generated ${DURATION_S:-45} s songs, seed 66, cue-model labels, no human ratings)"
+"$BIN" train --cache "$WORK/cache" --steps 99 --model cbsa --seed 66 --description "$DESCRIPTION" \
   --out "$OUT" --plot "$WORK/default-curve.png"
 "$BIN" eval --cache "$WORK/cache" --model "$OUT" --out "$WORK/default-eval.md"
 
 if [[ "${1:-}" == "--check" ]]; then
   second="$WORK/second.moodtap"
-  "$BIN" train --quiet --cache "$WORK/cache" --steps 99 --model cbsa --seed 66 --out "$second"
+  "$BIN" train --quiet --cache "$WORK/cache" --steps 99 --model cbsa --seed 66 --description "$DESCRIPTION" --out "$second"
   if cmp -s "$OUT" "$second"; then
     echo "determinism check: two trainings wrote byte-identical files ($(sha256sum < "$OUT" | cut -c1-16))"
   else
