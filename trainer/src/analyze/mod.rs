@@ -5,7 +5,7 @@
 //! channels averaged) and pushed through a fresh [`Analyzer`] (it resamples to
 //! 22 050 Hz, extracts steps, z-scores and predicts); [`Analyzer::finish`]
 //! flushes the last steps. One [`Estimate`] per step, `hop_s = context_s / T`
-//! apart (0.4545 s for the default T = 99 over 45 s), `coverage < 1` while the
+//! apart (0.1505 s for the default T = 299 over 45 s), `coverage < 1` while the
 //! model's context is still filling.
 //!
 //! Outputs: [`write_csv`] (`time_s,valence,arousal,coverage`, plus a leading
