@@ -6,7 +6,7 @@
 //! would draw from in between (that made this flaky as a unit test).
 
 use burn::tensor::Device;
-use moodtap_core::model::file::{ModelFile, ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION};
+use moodtap_core::model::file::ModelFile;
 use moodtap_core::model::{ModelConfig, Network};
 
 fn network(config: &ModelConfig) -> Network {
@@ -15,23 +15,13 @@ fn network(config: &ModelConfig) -> Network {
     config.init(&device)
 }
 
+#[path = "common/test_metadata.rs"]
+mod test_metadata;
+
 #[test]
 fn same_weights_write_identical_files() {
     let config = ModelConfig::cbsa(16, 12);
-    let metadata = ModelMetadata {
-        feature_schema_version: FEATURE_SCHEMA_VERSION,
-        feature_names: (0..12).map(|i| format!("f{i}")).collect(),
-        selected_mir_features: Vec::new(),
-        norm_mean: vec![0.0; 12],
-        norm_std: vec![1.0; 12],
-        t_steps: 16,
-        context_s: 45.0,
-        window_s: 1.0,
-        hop_s: 45.0 / 16.0,
-        analysis_rate_hz: moodtap_core::ANALYSIS_RATE_HZ,
-        model: config.clone(),
-        training: TrainingProvenance::default(),
-    };
+    let metadata = test_metadata::identity_metadata(&config, 16, 12);
     // Two initialisations from the same seed: equal weights, different parameter ids.
     let a = ModelFile::to_bytes(&metadata, &network(&config)).unwrap();
     let b = ModelFile::to_bytes(&metadata, &network(&config)).unwrap();

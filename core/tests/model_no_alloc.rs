@@ -3,30 +3,20 @@
 //! architecture; its own binary so the allocator affects nothing else.
 
 use burn::tensor::Device;
-use moodtap_core::model::file::{ModelFile, ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION};
+use moodtap_core::model::file::ModelFile;
 use moodtap_core::model::{Architecture, LoadedModel, ModelConfig};
 
 #[path = "common/alloc_counter.rs"]
 mod alloc_counter;
 
+#[path = "common/test_metadata.rs"]
+mod test_metadata;
+
 #[test]
 fn predict_does_not_allocate() {
     for arch in Architecture::ALL {
         let config = ModelConfig::new(arch, 99, 94);
-        let metadata = ModelMetadata {
-            feature_schema_version: FEATURE_SCHEMA_VERSION,
-            feature_names: (0..94).map(|i| format!("f{i}")).collect(),
-            selected_mir_features: Vec::new(),
-            norm_mean: vec![0.0; 94],
-            norm_std: vec![1.0; 94],
-            t_steps: 99,
-            context_s: 45.0,
-            window_s: 1.0,
-            hop_s: 45.0 / 99.0,
-            analysis_rate_hz: moodtap_core::ANALYSIS_RATE_HZ,
-            model: config.clone(),
-            training: TrainingProvenance::default(),
-        };
+        let metadata = test_metadata::identity_metadata(&config, 99, 94);
         let network = config.init(&Device::flex());
         let bytes = ModelFile::to_bytes(&metadata, &network).unwrap();
         let mut model = LoadedModel::from_bytes(&bytes).unwrap();
