@@ -22,6 +22,8 @@ use burn::nn::Initializer;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
+use super::lstm_op::lstm_recurrence;
+
 /// Fused bidirectional LSTM; see the module docs for layout and gate order.
 #[derive(Module, Debug)]
 pub struct FusedBiLstm {
@@ -56,7 +58,6 @@ impl FusedBiLstm {
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
         let [batch, steps, d_input] = input.dims();
         let h = self.d_hidden;
-        let device = input.device();
 
         // Input projection for every step and both directions in one product.
         let proj = input
@@ -71,6 +72,25 @@ impl FusedBiLstm {
         let proj = Tensor::stack::<4>(vec![forward_proj, reverse_proj], 0) // [2, batch, T, 4H]
             .permute([2, 0, 1, 3]); // [T, 2, batch, 4H]
 
+        // One operation with a hand-written backward on the CPU backends, else a loop.
+        let out = match lstm_recurrence(proj.clone(), self.hidden_weight.val()) {
+            Some(states) => states.permute([1, 2, 0, 3]), // [T, 2, batch, H] → [2, batch, T, H]
+            None => self.recurrence_composed(proj),
+        };
+        let forward_out = out.clone().narrow(0, 0, 1).reshape([batch, steps, h]); // [batch, T, H]
+        let reverse_out = out.narrow(0, 1, 1).reshape([batch, steps, h]).flip([1]); // [batch, T, H], back in input order
+        Tensor::cat(vec![forward_out, reverse_out], 2) // [batch, T, 2H]
+    }
+
+    /// The recurrence as a loop of burn operations, for devices [`lstm_recurrence`] does not
+    /// run on (and as its reference in tests).
+    ///
+    /// - `proj`: gate pre-activations `[T, 2, batch, 4H]`
+    /// - returns hidden states `[2, batch, T, H]`
+    pub fn recurrence_composed(&self, proj: Tensor<4>) -> Tensor<4> {
+        let [steps, _, batch, _] = proj.dims();
+        let h = self.d_hidden;
+        let device = proj.device();
         let w_hidden = self.hidden_weight.val(); // [2, H, 4H]
         let mut hidden = Tensor::<3>::zeros([2, batch, h], &device); // [2, batch, H]
         let mut cell = Tensor::<3>::zeros([2, batch, h], &device); // [2, batch, H]
@@ -89,9 +109,64 @@ impl FusedBiLstm {
             outputs.push(hidden.clone());
         }
 
-        let out = Tensor::stack::<4>(outputs, 2); // [2, batch, T, H]
-        let forward_out = out.clone().narrow(0, 0, 1).reshape([batch, steps, h]); // [batch, T, H]
-        let reverse_out = out.narrow(0, 1, 1).reshape([batch, steps, h]).flip([1]); // [batch, T, H], back in input order
-        Tensor::cat(vec![forward_out, reverse_out], 2) // [batch, T, 2H]
+        Tensor::stack::<4>(outputs, 2) // [2, batch, T, H]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+    use rand::{Rng, SeedableRng};
+
+    fn random(len: usize, rng: &mut rand::rngs::StdRng, scale: f32) -> Vec<f32> {
+        (0..len).map(|_| rng.random_range(-scale..scale)).collect()
+    }
+
+    fn vec4(t: Tensor<4>) -> Vec<f32> {
+        t.try_into_vec_as::<f32>().unwrap()
+    }
+
+    fn assert_close(name: &str, got: &[f32], want: &[f32]) {
+        assert_eq!(got.len(), want.len(), "{name}");
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-3);
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() <= 1e-5 * scale.max(1.0), "{name}[{i}]: one op {g} vs loop {w}");
+        }
+    }
+
+    /// The recurrence as one operation ([`lstm_recurrence`], hand-written backward) against
+    /// the per-step loop of burn operations: hidden states, and the gradients of the
+    /// pre-activations and recurrent weights under a random linear probe of the states, with
+    /// and without autodiff. Tolerance 1e-5 (f32, different operation order).
+    #[test]
+    fn one_op_recurrence_matches_the_loop() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let (steps, batch, h) = (11, 3, 16);
+        let proj = random(steps * 2 * batch * 4 * h, &mut rng, 1.5);
+        let probe = random(steps * 2 * batch * h, &mut rng, 1.0);
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            let lstm = FusedBiLstm::new(8, h, &device);
+            let p = Tensor::<4>::from_data(TensorData::new(proj.clone(), [steps, 2, batch, 4 * h]), &device);
+            let p = if device.is_autodiff() { p.require_grad() } else { p };
+            let probe = Tensor::<4>::from_data(TensorData::new(probe.clone(), [steps, 2, batch, h]), &device);
+            let fused = lstm_recurrence(p.clone(), lstm.hidden_weight.val()).expect("flex runs the operation");
+            let looped = lstm.recurrence_composed(p.clone()).permute([2, 0, 1, 3]); // → [T, 2, batch, H]
+            assert_close("states", &vec4(fused.clone()), &vec4(looped.clone()));
+            if !device.is_autodiff() {
+                continue;
+            }
+            let grads_of = |states: Tensor<4>| {
+                let grads = (states * probe.clone()).sum().backward();
+                let gp = vec4(p.grad(&grads).unwrap());
+                let gw = lstm.hidden_weight.val().grad(&grads).unwrap().try_into_vec_as::<f32>().unwrap();
+                (gp, gw)
+            };
+            let (fp, fw) = grads_of(fused);
+            let (lp, lw) = grads_of(looped);
+            assert_close("projection grad", &fp, &lp);
+            assert_close("weight grad", &fw, &lw);
+            assert!(fw.iter().any(|v| *v != 0.0), "weight gradient reached");
+        }
     }
 }

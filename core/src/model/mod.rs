@@ -1,7 +1,9 @@
 //! The CBSA valence/arousal model (Cao & Liu 2025; DESIGN.md §4–5).
 //!
 //! - [`config`]: [`Architecture`] (the four ablations) and [`ModelConfig`] (sizes).
-//! - [`network`]: the burn [`Network`] with shape comments; [`bilstm`] its fused BiLSTM.
+//! - [`network`]: the burn [`Network`] with shape comments; [`bilstm`] its fused BiLSTM;
+//!   [`conv_block_op`] its CNN block as one training operation ([`conv_block_kernel`]),
+//!   [`lstm_op`] the BiLSTM recurrence as one operation ([`lstm_kernel`]).
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
@@ -10,10 +12,15 @@
 
 pub mod bilstm;
 pub mod config;
+pub mod conv_block_kernel;
+pub mod conv_block_op;
+mod cpu_op;
 pub mod default;
 pub mod fast;
 pub mod file;
 pub mod inference;
+pub mod lstm_kernel;
+pub mod lstm_op;
 pub mod network;
 pub mod training;
 

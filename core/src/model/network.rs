@@ -19,6 +19,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::bilstm::FusedBiLstm;
 use super::config::{Architecture, ModelConfig};
+use super::conv_block_op::conv_block_train;
 
 /// 3×3 convolution, stride 1, zero padding 1, computed as im2col + one matrix product.
 ///
@@ -102,7 +103,43 @@ impl ConvBlock {
     }
 
     /// `[batch, c_in, T, N]` → `[batch, c_out, T/2, N/2]`.
+    ///
+    /// In training (an autodiff device and a batch norm that trains) on a CPU backend this is
+    /// one operation with a hand-written backward ([`conv_block_train`]); elsewhere, and in
+    /// inference, it is composed from burn operations ([`Self::forward_composed`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if x.device().is_autodiff() && self.norm.training.is_enabled() {
+            if let Some(out) = self.forward_fused(x.clone()) {
+                return out;
+            }
+        }
+        self.forward_composed(x)
+    }
+
+    /// The block as one [`conv_block_train`] operation, updating the batch norm's running
+    /// statistics as `BatchNorm::forward` does (momentum, biased variance); `None` where that
+    /// operation does not run.
+    fn forward_fused(&self, x: Tensor<4>) -> Option<Tensor<4>> {
+        let norm = &self.norm;
+        let (out, mean, variance) = conv_block_train(
+            x,
+            self.conv.weight.val(),
+            self.conv.bias.val(),
+            norm.gamma.val(),
+            norm.beta.val(),
+            norm.epsilon,
+        )?;
+        let device = out.device();
+        let momentum = norm.momentum;
+        let running_mean = norm.running_mean.value_sync().to_device(&device);
+        let running_var = norm.running_var.value_sync().to_device(&device);
+        norm.running_mean.update(running_mean.mul_scalar(1.0 - momentum).add(mean.mul_scalar(momentum)).detach());
+        norm.running_var.update(running_var.mul_scalar(1.0 - momentum).add(variance.mul_scalar(momentum)).detach());
+        Some(out)
+    }
+
+    /// The block composed from burn operations (any device, training or inference).
+    pub fn forward_composed(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.conv.forward(x); // [batch, c_out, T, N]
         let x = self.norm.forward(x); // [batch, c_out, T, N]
         let x = relu(x); // [batch, c_out, T, N]
@@ -339,6 +376,97 @@ mod tests {
             assert_eq!(tr.lstm_out, [3, expected_steps, 32], "{arch}");
             let values = y.try_into_vec_as::<f32>().unwrap();
             assert!(values.iter().all(|v| *v > 0.0 && *v < 1.0), "{values:?}");
+        }
+    }
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.try_into_vec_as::<f32>().unwrap()
+    }
+
+    fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
+        assert_eq!(got.len(), want.len(), "{name}: length");
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-3);
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() <= tol * scale, "{name}[{i}]: fused {g} vs composed {w} (scale {scale})");
+        }
+    }
+
+    /// The fused training block ([`conv_block_train`]) against the same block composed from
+    /// burn operations: output, running statistics and the gradients of input, weight, bias,
+    /// γ and β, on odd sizes (the pool drops a row and a column) and with one negative γ
+    /// (the window maximum then comes from the smallest normalised value). Tolerance 1e-4 of
+    /// each tensor's largest magnitude: both sides sum in different orders in f32.
+    #[test]
+    fn fused_conv_block_matches_the_composed_block() {
+        use rand::{Rng, SeedableRng};
+        let device = Device::flex().autodiff();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        for (batch, c_in, c_out, rows, cols) in [(2, 1, 4, 13, 11), (3, 4, 4, 10, 9)] {
+            let mut block = ConvBlock::new(c_in, c_out, &device);
+            let gamma: Vec<f32> = (0..c_out).map(|c| if c == 1 { -0.7 } else { 0.5 + 0.3 * c as f32 }).collect();
+            let beta: Vec<f32> = (0..c_out).map(|c| 0.1 * c as f32 - 0.1).collect();
+            block.norm.gamma = Param::from_tensor(Tensor::<1>::from_floats(gamma.as_slice(), &device));
+            block.norm.beta = Param::from_tensor(Tensor::<1>::from_floats(beta.as_slice(), &device));
+            let len = batch * c_in * rows * cols;
+            let input: Vec<f32> = (0..len).map(|_| rng.random_range(-2.0..2.0)).collect();
+            let out_len = batch * c_out * (rows / 2) * (cols / 2);
+            let probe: Vec<f32> = (0..out_len).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let probe = Tensor::<4>::from_data(
+                burn::tensor::TensorData::new(probe, [batch, c_out, rows / 2, cols / 2]),
+                &device,
+            );
+
+            // Clones share running state; each run gets its own block from a record.
+            let record = block.clone().into_record();
+            let run = |fused: bool| {
+                let block = ConvBlock::new(c_in, c_out, &device).load_record(record.clone());
+                let x = Tensor::<4>::from_data(
+                    burn::tensor::TensorData::new(input.clone(), [batch, c_in, rows, cols]),
+                    &device,
+                )
+                .require_grad();
+                let y = if fused {
+                    block.forward_fused(x.clone()).expect("flex runs the fused block")
+                } else {
+                    block.forward_composed(x.clone())
+                };
+                let out = y.clone().try_into_vec_as::<f32>().unwrap();
+                let grads = (y * probe.clone()).sum().backward();
+                let g = |p: &Param<Tensor<1>>| values(p.val().grad(&grads).unwrap());
+                (
+                    out,
+                    values(block.norm.running_mean.value_sync()),
+                    values(block.norm.running_var.value_sync()),
+                    x.grad(&grads).unwrap().try_into_vec_as::<f32>().unwrap(),
+                    block.conv.weight.val().grad(&grads).unwrap().try_into_vec_as::<f32>().unwrap(),
+                    g(&block.conv.bias),
+                    g(&block.norm.gamma),
+                    g(&block.norm.beta),
+                )
+            };
+            let fused = run(true);
+            let composed = run(false);
+            let tag = |what: &str| format!("{what} ({batch}×{c_in}→{c_out}, {rows}×{cols})");
+            assert_close(&tag("output"), &fused.0, &composed.0, 1e-4);
+            assert_close(&tag("running mean"), &fused.1, &composed.1, 1e-4);
+            assert_close(&tag("running var"), &fused.2, &composed.2, 1e-4);
+            assert_close(&tag("input grad"), &fused.3, &composed.3, 1e-4);
+            assert_close(&tag("weight grad"), &fused.4, &composed.4, 1e-4);
+            // The conv bias's true gradient is 0 (batch norm removes the mean); both sides
+            // leave only rounding noise, so compare on the scale of the weight gradient.
+            let noise = composed.4.iter().fold(0f32, |m, v| m.max(v.abs())) * 1e-4;
+            assert!(
+                fused.5.iter().chain(&composed.5).all(|v| v.abs() <= noise),
+                "bias grads {:?} {:?}",
+                fused.5,
+                composed.5
+            );
+            assert_close(&tag("gamma grad"), &fused.6, &composed.6, 1e-4);
+            assert_close(&tag("beta grad"), &fused.7, &composed.7, 1e-4);
+            assert!(
+                fused.3.iter().any(|v| *v != 0.0) && fused.4.iter().any(|v| *v != 0.0),
+                "gradients reached the inputs"
+            );
         }
     }
 }
