@@ -5,14 +5,13 @@
 //! module offers one optimisation [`Trainer::step`] on a batch, batched prediction without
 //! autodiff, and the paper's metrics (eq. 25–26).
 //!
-//! Backend: [`default_training_device`] is `Device::flex().autodiff()`. Measured with
-//! `scripts/bench_model.sh` (criterion, single thread, 2-core shared machine): one CBSA step
-//! at batch 4 takes 9.5 / 19.2 / 27.6 ms on flex against 12.2 / 29.2 / 39.4 ms on ndarray
-//! for T = 99 / 199 / 299, so flex is the default; ndarray (deprecated in burn 0.22, behind
-//! moodtap-core's `ndarray` feature) stays selectable by passing its device. PyTorch 2.15
-//! (one thread) took 3.4 / 5.9 / 8.6 ms in the same run: burn is ≈ 3× slower per step,
-//! mostly per-op overhead and full-size temporaries in the CNN backward (slice/mask copies,
-//! page faults from large short-lived buffers).
+//! Backend: [`default_training_device`] is `Device::flex().autodiff()`. There the CNN blocks
+//! and the BiLSTM recurrence run as single operations with hand-written backward passes
+//! ([`super::conv_block_op`], [`super::lstm_op`]). Measured with `scripts/bench_model.sh`
+//! (criterion, one thread, BENCHMARKS.md): one CBSA step at batch 4 takes 1.5 / 3.0 / 4.4 ms
+//! on flex against 4.4 / 8.7 / 12.9 ms on ndarray and 3.6 / 7.4 / 14.8 ms in PyTorch 2.15 for
+//! T = 99 / 199 / 299. ndarray (deprecated in burn 0.22, behind moodtap-core's `burn-ndarray`
+//! feature) stays selectable by passing its device; GPU devices use the composed operations.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -60,8 +59,8 @@ pub enum TrainingError {
     },
 }
 
-/// The device training runs on by default: flex with autodiff (≈ 1.3–1.5× faster than
-/// ndarray per step here, see the module docs).
+/// The device training runs on by default: flex with autodiff (≈ 2.9× faster than ndarray
+/// per step here, see the module docs).
 pub fn default_training_device() -> Device {
     Device::flex().autodiff()
 }
