@@ -21,6 +21,8 @@
 //! convolution's weight and input gradients are correlations of `∂z` with the padded input and
 //! the weights.
 
+use crate::dsp::simd::{self, SimdLevel};
+
 /// Shapes of one block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockDims {
@@ -353,28 +355,19 @@ fn backward_impl(
     BlockGradients { input: grad_input, weight: grad_weight, bias: grad_bias, gamma: grad_gamma, beta: grad_beta }
 }
 
-/// Runs `$body` compiled for AVX2 when the CPU has it, else for the baseline target. The
-/// kernels use no fused multiply-add and the same eight-lane sums on both paths, so the two
-/// give bit-identical results; AVX2 only widens the vectors (≈ 1.5× on a training step here).
-macro_rules! with_best_simd {
-    ($avx2:ident, $portable:expr, fn($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $(,)?) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2")]
-            unsafe fn $avx2($($arg: $ty),*) -> $ret {
-                $portable($($arg),*)
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: AVX2 was detected on this CPU just now.
-                return unsafe { $avx2($($arg),*) };
-            }
-        }
-        $portable($($arg),*)
-    }};
+simd::dispatch! {
+    /// [`forward`] at a given instruction-set level.
+    fn forward_at = forward_impl(input: &[f32], weight: &[f32], bias: &[f32], gamma: &[f32], beta: &[f32], epsilon: f64, dims: &BlockDims) -> BlockForward
+}
+
+simd::dispatch! {
+    /// [`backward`] at a given instruction-set level.
+    fn backward_at = backward_impl(input: &[f32], weight: &[f32], gamma: &[f32], beta: &[f32], normalized: &[f32], variance: &[f32], epsilon: f64, output_grad: &[f32], input_grad: bool, dims: &BlockDims) -> BlockGradients
 }
 
 /// Forward pass. `input` `[batch, c_in, T, N]`, `weight` `[c_out, c_in, 3, 3]`, `bias`,
-/// `gamma`, `beta` `[c_out]`; `epsilon` as burn's `BatchNorm` (1e-5).
+/// `gamma`, `beta` `[c_out]`; `epsilon` as burn's `BatchNorm` (1e-5). Runs at the widest
+/// [`SimdLevel`] the CPU has; every level gives the same bits (no FMA, fixed eight-lane sums).
 pub fn forward(
     input: &[f32],
     weight: &[f32],
@@ -384,19 +377,7 @@ pub fn forward(
     epsilon: f64,
     dims: &BlockDims,
 ) -> BlockForward {
-    with_best_simd!(
-        forward_avx2,
-        forward_impl,
-        fn(
-            input: &[f32],
-            weight: &[f32],
-            bias: &[f32],
-            gamma: &[f32],
-            beta: &[f32],
-            epsilon: f64,
-            dims: &BlockDims,
-        ) -> BlockForward
-    )
+    forward_at(SimdLevel::detect(), input, weight, bias, gamma, beta, epsilon, dims)
 }
 
 /// Backward pass. `output_grad` `[batch, c_out, T/2, N/2]`; `normalized`, `variance` from
@@ -415,47 +396,37 @@ pub fn backward(
     input_grad: bool,
     dims: &BlockDims,
 ) -> BlockGradients {
-    with_best_simd!(
-        backward_avx2,
-        backward_impl,
-        fn(
-            input: &[f32],
-            weight: &[f32],
-            gamma: &[f32],
-            beta: &[f32],
-            normalized: &[f32],
-            variance: &[f32],
-            epsilon: f64,
-            output_grad: &[f32],
-            input_grad: bool,
-            dims: &BlockDims,
-        ) -> BlockGradients
-    )
+    let level = SimdLevel::detect();
+    backward_at(level, input, weight, gamma, beta, normalized, variance, epsilon, output_grad, input_grad, dims)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The AVX2 variant (taken on this machine when the CPU has it) and the baseline body give
-    /// bit-identical results, as [`with_best_simd`] promises. Correctness against burn's
-    /// composed block is `network.rs`'s `fused_conv_block_matches_the_composed_block`.
+    /// Every instruction-set level the CPU has gives the baseline's bits, as the module
+    /// promises. Correctness against burn's composed block is `network.rs`'s
+    /// `fused_conv_block_matches_the_composed_block`.
     #[test]
-    fn simd_variants_agree_bit_for_bit() {
+    fn simd_levels_agree_bit_for_bit() {
         let dims = BlockDims { batch: 2, c_in: 3, c_out: 4, rows: 17, cols: 21 };
         let wave = |n: usize, k: f32| (0..n).map(|i| ((i as f32 * k).sin() * 1.7).fract()).collect::<Vec<f32>>();
         let (input, weight) = (wave(dims.input_len(), 0.37), wave(dims.weight_len(), 1.3));
         let (bias, gamma, beta) = (wave(4, 0.5), vec![0.9, -0.4, 1.2, 0.3], wave(4, 2.1));
-        let best = forward(&input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
-        let base = forward_impl(&input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
-        assert_eq!(best.output, base.output);
-        assert_eq!(best.normalized, base.normalized);
-        assert_eq!((best.mean.clone(), best.variance.clone()), (base.mean, base.variance));
         let grad = wave(dims.output_len(), 0.77);
-        let args = (&input, &weight, &gamma, &beta, &best.normalized, &best.variance);
-        let g1 = backward(args.0, args.1, args.2, args.3, args.4, args.5, 1e-5, &grad, true, &dims);
-        let g2 = backward_impl(args.0, args.1, args.2, args.3, args.4, args.5, 1e-5, &grad, true, &dims);
-        assert_eq!((g1.input, g1.weight, g1.bias), (g2.input, g2.weight, g2.bias));
-        assert_eq!((g1.gamma, g1.beta), (g2.gamma, g2.beta));
+        let base = forward_impl(&input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
+        let (n, v) = (&base.normalized, &base.variance);
+        let base_grads = backward_impl(&input, &weight, &gamma, &beta, n, v, 1e-5, &grad, true, &dims);
+        for level in SimdLevel::available() {
+            let f = forward_at(level, &input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
+            assert_eq!((&f.output, &f.normalized, &f.mean, &f.variance), (&base.output, n, &base.mean, v), "{level:?}");
+            let g = backward_at(level, &input, &weight, &gamma, &beta, n, v, 1e-5, &grad, true, &dims);
+            assert_eq!(
+                (g.input, g.weight, g.bias),
+                (base_grads.input.clone(), base_grads.weight.clone(), base_grads.bias.clone()),
+                "{level:?}"
+            );
+            assert_eq!((g.gamma, g.beta), (base_grads.gamma.clone(), base_grads.beta.clone()), "{level:?}");
+        }
     }
 }
