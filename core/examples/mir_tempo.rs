@@ -7,7 +7,7 @@
 //! Default: one tab-separated line per file, `file  tempo_bpm  pulse_clarity`,
 //! where tempo is the median of the per-step tempi over steps 1 s apart from
 //! 6 s on (each step uses the last 6 s of onsets) and pulse clarity their mean.
-//! `--steps`: the per-step CSV (step time, the nine descriptors).
+//! `--steps`: the per-step CSV (step time, every descriptor in `MIR_NAMES` order).
 //! `--bench`: milliseconds for the front end alone and front end + MIR
 //! (steps every 45/99 s, 1 s windows), best of 5 runs.
 

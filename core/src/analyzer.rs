@@ -3,7 +3,7 @@
 //! `(valence, arousal, coverage)` out after every step.
 //!
 //! host rate ─► [`StreamResampler`] ─► 22 050 Hz ─► [`StepExtractor`]
-//! (97 raw values per step) ─► the model's feature columns, z-scored with
+//! (99 raw values per step) ─► the model's feature columns, z-scored with
 //! the model file's statistics ─► ring of the last `T` steps ─►
 //! [`LoadedModel::predict`] (allocation-free fast path).
 //!

@@ -6,7 +6,7 @@
 //! - [`dsp`]: the shared framing / windowing / FFT front end every extractor
 //!   reads from.
 //! - [`features`]: eGeMAPS v02 (openSMILE parity) and the MIR descriptors.
-//! - [`steps`]: per-step feature vectors (88 eGeMAPS functionals + 9 MIR
+//! - [`steps`]: per-step feature vectors (88 eGeMAPS functionals + 11 MIR
 //!   descriptors over a window) from one front end.
 //! - `selection` (feature `selection`): filter + ε-SVR wrapper selection.
 //! - [`model`]: the CBSA network, its file format and inference.

@@ -17,7 +17,7 @@
 //!   default, which the paper's unspecified settings most likely were);
 //! - score of a subset: RMSE of the pooled out-of-fold predictions, per
 //!   dimension, and their mean;
-//! - search: every non-empty subset of the candidates (511 for the nine MIR
+//! - search: every non-empty subset of the candidates (2047 for the eleven MIR
 //!   descriptors), or greedy forward selection for larger sets;
 //! - choice: the subset with the lowest mean RMSE, except that a smaller
 //!   subset within `parsimony` (relative, default 1 %) of that RMSE is

@@ -1,6 +1,6 @@
 //! Feature steps (DESIGN.md §2): every `hop_s` seconds, one vector
 //! summarising the last `window_s` seconds of audio — the 88 eGeMAPS v02
-//! functionals of the smoothed LLD rows in the window followed by the 9 MIR
+//! functionals of the smoothed LLD rows in the window followed by the 11 MIR
 //! descriptors of [`crate::features::mir`] — from ONE front end.
 //!
 //! Step `k ≥ 1` is at time `t_k = k · hop_s` and covers the frames whose start
@@ -27,9 +27,9 @@ use crate::features::mir::{MirConfig, MirExtractor, MIR_COUNT, MIR_NAMES};
 /// Feature caches and model files record it; bump it whenever any feature's
 /// definition changes, so old caches and models are refused instead of
 /// silently mixing definitions.
-pub const FEATURE_SCHEMA_VERSION: u32 = 2;
+pub const FEATURE_SCHEMA_VERSION: u32 = 3;
 
-/// Values per raw step vector: 88 eGeMAPS functionals + 9 MIR descriptors.
+/// Values per raw step vector: 88 eGeMAPS functionals + 11 MIR descriptors.
 pub const RAW_STEP_LEN: usize = N_FUNCTIONALS + MIR_COUNT;
 
 /// Name of raw step column `i`: openSMILE's functional names, then MIR names.
@@ -79,7 +79,7 @@ pub struct Step {
     pub index: u64,
     /// Step time in seconds (end of its window).
     pub time_s: f64,
-    /// 88 eGeMAPS functionals then 9 MIR values; all finite.
+    /// 88 eGeMAPS functionals then 11 MIR values; all finite.
     pub values: [f32; RAW_STEP_LEN],
 }
 

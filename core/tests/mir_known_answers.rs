@@ -235,6 +235,43 @@ fn roughness_minor_second_is_rougher_than_fifth() {
 }
 
 #[test]
+fn dissonance_orders_intervals_like_roughness_but_ignores_level() {
+    let d = |a: f64, b: f64, amp: f64| {
+        let parts: Vec<(f64, f64)> = [a, b].iter().flat_map(|&m| tone_parts(midi_hz(m), 6, amp)).collect();
+        let steps = run(&partials(2.0, &parts), 1.0, 0.5);
+        (mean(&series(&steps, "dissonance", 1.0)), mean(&series(&steps, "roughness", 1.0)))
+    };
+    for root in [57.0, 64.0, 69.0] {
+        let (second, second_r) = d(root, root + 1.0, 0.3);
+        let (fifth, _) = d(root, root + 7.0, 0.3);
+        let (second_soft, second_soft_r) = d(root, root + 1.0, 0.03);
+        // Same 2× margin as roughness for the interval; a 20 dB quieter copy changes
+        // roughness 100-fold (amplitude²) but dissonance by < 5 % (peak picking at −20 dB
+        // sees the same partials).
+        assert!(second > 2.0 * fifth && fifth >= 0.0, "root {root}: m2 {second} vs P5 {fifth}");
+        assert!(second_r > 50.0 * second_soft_r, "roughness scales with level: {second_r} vs {second_soft_r}");
+        assert!(
+            (second_soft - second).abs() < 0.05 * second,
+            "root {root}: {second} at −10 dB, {second_soft} at −30 dB"
+        );
+    }
+}
+
+#[test]
+fn onset_rate_counts_clicks_whatever_the_tempo_octave() {
+    // Clicks at 80 BPM and at 160 BPM: the rate doubles (1.33 → 2.67 /s) while a tempo
+    // tracker may report either octave for either track. 8th-note clicks at 80 BPM equal
+    // quarter notes at 160.
+    let rate = |bpm: f64| mean(&series(&run(&clicks(bpm, 14.0), 1.0, 0.5), "onset_rate", 6.5));
+    for bpm in [60.0, 80.0, 120.0, 160.0, 240.0] {
+        let got = rate(bpm) as f64;
+        assert!((got - bpm / 60.0).abs() < 0.15 * bpm / 60.0, "{bpm} BPM: {got} onsets/s");
+    }
+    let steady = mean(&series(&run(&partials(8.0, &tone_parts(220.0, 8, 0.3)), 1.0, 0.5), "onset_rate", 6.5));
+    assert!(steady < 0.5, "a steady tone has (almost) no onsets: {steady}/s");
+}
+
+#[test]
 fn irregularity_harmonic_smooth_below_inharmonic_scattered() {
     let harmonic = partials(2.0, &tone_parts(220.0, 20, 0.5));
     // Inharmonic: 20 stretched partials 150·k^1.3 Hz (14 of them below the

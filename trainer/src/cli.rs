@@ -124,7 +124,7 @@ pub struct SelectArgs {
 /// Subset search of `moodtap select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SearchArg {
-    /// Every non-empty subset (511 for the 9 MIR features).
+    /// Every non-empty subset (2047 for the 11 MIR features).
     Exhaustive,
     /// Greedy forward selection.
     Forward,

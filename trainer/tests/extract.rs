@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use moodtap_core::audio::decode_file;
+use moodtap_core::features::mir::MIR_COUNT;
 use moodtap_core::audio::resample::resample_all;
 use moodtap_core::steps::{raw_step_names, StepConfig, StepExtractor, RAW_STEP_LEN};
 use moodtap_trainer::cache::parquet_io::{write_part, SongRows};
@@ -464,8 +465,8 @@ fn real_emomusic_sample_extracts_and_selects() {
     assert!(stdout.contains("r valence") && stdout.contains("chosen ("), "{stdout}");
     let sel = read_selection(&out.join("T099_w1.0_c45").join(cache::SELECTION_FILE)).unwrap();
     assert_eq!(sel.songs, 10);
-    assert_eq!(sel.filter.len(), 9);
-    assert_eq!(sel.subsets.len(), 511);
+    assert_eq!(sel.filter.len(), MIR_COUNT);
+    assert_eq!(sel.subsets.len(), (1 << MIR_COUNT) - 1);
     assert_eq!(sel.fused_feature_names.len(), 88 + sel.selected.len());
     assert_eq!(sel.subsets[0].rmse_mean, sel.subsets.iter().map(|s| s.rmse_mean).fold(f64::INFINITY, f64::min));
     assert!(sel.chosen_score.rmse_mean.is_finite() && sel.chosen_score.rmse_mean < 0.5);

@@ -23,7 +23,7 @@
 //! `step` (u32, k ≥ 1), `time_s` (f64, k · hop_s, the end of the step's
 //! window), `valence`, `arousal` (f32, scaled to [0, 1]), then the 97 raw
 //! step features (f32): openSMILE's 88 eGeMAPS v02 functional names in
-//! order, then the 9 MIR descriptors. Steps cover the whole clip
+//! order, then the 11 MIR descriptors. Steps cover the whole clip
 //! (k · hop_s ≤ duration), so a 45 s clip has T steps at hop 45/T s.
 //!
 //! Every part also carries the configuration as file key-value metadata

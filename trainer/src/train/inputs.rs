@@ -15,11 +15,11 @@ use crate::select::{read_selection, SelectError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeatureChoice {
     /// The cache's `_selection.json` if `moodtap select` wrote one, else all
-    /// nine MIR descriptors.
+    /// eleven MIR descriptors.
     Default,
     /// A selection file written by `moodtap select`.
     File(PathBuf),
-    /// All nine MIR descriptors (88 + 9 = 97 inputs).
+    /// All eleven MIR descriptors (88 + 11 = 99 inputs).
     AllMir,
     /// eGeMAPS only (88 inputs).
     EgemapsOnly,

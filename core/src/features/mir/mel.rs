@@ -1,4 +1,4 @@
-//! A small private mel filterbank + cepstrum for the novelty descriptor.
+//! A small private mel filterbank + cepstrum for the novelty and onset-rate descriptors.
 //!
 //! Temporary: eGeMAPS has its own openSMILE-exact mel spectrum and MFCC
 //! (`egemaps` `melspec`/`mfcc`); once both have landed the two should share

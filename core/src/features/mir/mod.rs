@@ -14,6 +14,10 @@
 //! | `roughness` | [`roughness`] | `mirroughness` 'Sethares' | `spec60` peaks | step window | amplitude² |
 //! | `irregularity` | [`irregularity`] | `mirregularity` 'Jensen' | `spec60` peaks | step window | ≥ 0 |
 //! | `novelty` | [`novelty`] | `mirnovelty` (Foote) | `spec25` mel → MFCC | window shifted back by `novelty_half_kernel_s` (1 s) | 0…2 |
+//! | `onset_rate` | [`onset_rate`] | — (`mironsets` peaks counted) | `spec25` mel dB flux | last `tempo_context_s` (6 s) | onsets/s |
+//! | `dissonance` | [`dissonance`] | — (`mirroughness` / peak energy) | `spec60` peaks | step window | dimensionless |
+//!
+//! The last two (feature schema 3) are ours: octave-free pace, and roughness without level.
 //!
 //! Use: construct a [`MirExtractor`] once (allocates everything), feed it
 //! every [`FrameView`] the front end emits (including the trailing
@@ -29,9 +33,11 @@
 
 pub mod brightness;
 pub mod chroma;
+pub mod dissonance;
 pub mod irregularity;
 pub mod key;
 pub mod novelty;
+pub mod onset_rate;
 pub mod pitch;
 pub mod pulse_clarity;
 pub mod roughness;
@@ -51,11 +57,22 @@ use crate::features::egemaps::config::{Framing, FRAME60_GAUSS_SIGMA};
 use ring::{finite_or_zero, FrameMean};
 
 /// Number of MIR descriptors.
-pub const MIR_COUNT: usize = 9;
+pub const MIR_COUNT: usize = 11;
 
 /// Descriptor names in output order.
-pub const MIR_NAMES: [&str; MIR_COUNT] =
-    ["pitch", "tempo", "pulse_clarity", "key_clarity", "mode", "brightness", "roughness", "irregularity", "novelty"];
+pub const MIR_NAMES: [&str; MIR_COUNT] = [
+    "pitch",
+    "tempo",
+    "pulse_clarity",
+    "key_clarity",
+    "mode",
+    "brightness",
+    "roughness",
+    "irregularity",
+    "novelty",
+    "onset_rate",
+    "dissonance",
+];
 
 /// Frames whose 20 ms RMS is below this (−100 dBFS) are silent: no pitch,
 /// brightness, chroma or peaks.
@@ -98,7 +115,7 @@ impl MirConfig {
     }
 }
 
-/// All nine MIR descriptors over one front end.
+/// All MIR descriptors over one front end.
 pub struct MirExtractor {
     config: MirConfig,
     /// Frames per second (analysis rate / hop).
@@ -110,12 +127,15 @@ pub struct MirExtractor {
     peaks: peaks::SpectralPeaks,
     pitch: pitch::Pitch,
     tempo: tempo::OnsetTempo,
+    onset_rate: onset_rate::OnsetRate,
     chroma: chroma::Chroma,
     brightness: brightness::Brightness,
     /// Per-frame Sethares roughness ([`roughness::sethares`]).
     roughness: FrameMean,
     /// Per-frame Jensen irregularity ([`irregularity::jensen`]).
     irregularity: FrameMean,
+    /// Per-frame level-free dissonance ([`dissonance::per_energy`]).
+    dissonance: FrameMean,
     novelty: novelty::Novelty,
 }
 
@@ -152,10 +172,12 @@ impl MirExtractor {
             peaks: peaks::SpectralPeaks::new(rate, n_fft60, sum60),
             pitch: pitch::Pitch::new(rate, n_fft60, win_spec.magnitudes(), max_window_frames),
             tempo: tempo::OnsetTempo::new(fps, n_fft25 / 2 + 1, sum25, config.tempo_context_s),
+            onset_rate: onset_rate::OnsetRate::new(rate, n_fft25, sum25, fps, config.tempo_context_s),
             chroma: chroma::Chroma::new(rate, framing.hop, config.key_context_s),
             brightness: brightness::Brightness::new(rate as f64 / n_fft25 as f64, max_window_frames),
             roughness: FrameMean::new(max_window_frames),
             irregularity: FrameMean::new(max_window_frames),
+            dissonance: FrameMean::new(max_window_frames),
             novelty: novelty::Novelty::new(
                 rate,
                 n_fft25,
@@ -208,6 +230,7 @@ impl MirExtractor {
                 self.novelty.push(&[]);
             }
         }
+        self.onset_rate.push(mag25);
         self.brightness.push(if silent { None } else { mag25 });
 
         match mag60 {
@@ -219,11 +242,12 @@ impl MirExtractor {
         self.chroma.push(view.raw25);
         self.roughness.push(mag60.map(|_| roughness::sethares(f, a)));
         self.irregularity.push(mag60.and_then(|_| irregularity::jensen(a)));
+        self.dissonance.push(mag60.map(|_| dissonance::per_energy(f, a)));
     }
 
     /// Writes each descriptor's value over the last `window_s` seconds (the
-    /// step ending now) into `out`, in [`MIR_NAMES`] order. Tempo and pulse
-    /// clarity use their own longer context, novelty a window shifted back
+    /// step ending now) into `out`, in [`MIR_NAMES`] order. Tempo, pulse
+    /// clarity and onset rate use their own longer context, novelty a window shifted back
     /// by [`Self::novelty_lag_s`]. `window_s` is clamped to
     /// `[one frame, max_window_s]`. Every value is finite.
     pub fn step(&mut self, window_s: f64, out: &mut [f32; MIR_COUNT]) {
@@ -247,6 +271,8 @@ impl MirExtractor {
             self.roughness.summary(n),
             self.irregularity.summary(n),
             novelty,
+            self.onset_rate.rate(),
+            self.dissonance.summary(n),
         ];
         for (o, v) in out.iter_mut().zip(values) {
             *o = finite_or_zero(v);
@@ -266,10 +292,12 @@ impl MirExtractor {
         self.peaks.clear();
         self.pitch.clear();
         self.tempo.clear();
+        self.onset_rate.clear();
         self.chroma.clear();
         self.brightness.clear();
         self.roughness.clear();
         self.irregularity.clear();
+        self.dissonance.clear();
         self.novelty.clear();
     }
 }
