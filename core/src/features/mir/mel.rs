@@ -108,6 +108,56 @@ impl MelCepstrum {
     }
 }
 
+/// Mel band powers averaged over blocks of consecutive spectra: the power spectra of `block`
+/// frames are summed, then filtered once (bands are linear in power, so this equals averaging
+/// the frames' band powers). Used by novelty (10-frame blocks) and onset rate (3-frame blocks).
+#[derive(Debug, Clone)]
+pub(crate) struct BlockBands {
+    mel: MelCepstrum,
+    /// Power spectrum summed over the frames of the current block.
+    acc: Vec<f32>,
+    frames: usize,
+    block: usize,
+}
+
+impl BlockBands {
+    /// For spectra of `n_fft` points at `sample_rate_hz` (window sum `window_sum`), `block`
+    /// frames per block (at least 1).
+    pub(crate) fn new(sample_rate_hz: u32, n_fft: usize, window_sum: f64, block: usize) -> Self {
+        Self {
+            mel: MelCepstrum::new(sample_rate_hz, n_fft, window_sum),
+            acc: vec![0.0; n_fft / 2 + 1],
+            frames: 0,
+            block: block.max(1),
+        }
+    }
+
+    /// The filterbank (for the cepstrum).
+    pub(crate) fn mel(&self) -> &MelCepstrum {
+        &self.mel
+    }
+
+    /// Adds one magnitude spectrum (an empty or shorter slice adds nothing for the missing
+    /// bins: silence); returns the block's mean band powers when this frame completes a block.
+    pub(crate) fn push(&mut self, mag: &[f32]) -> Option<[f32; N_MEL]> {
+        self.mel.accumulate_power(mag, &mut self.acc);
+        self.frames += 1;
+        if self.frames < self.block {
+            return None;
+        }
+        let mut bands = [0.0f32; N_MEL];
+        self.mel.bands(&self.acc, 1.0 / self.block as f32, &mut bands);
+        self.clear();
+        Some(bands)
+    }
+
+    /// Drops the partial block.
+    pub(crate) fn clear(&mut self) {
+        self.acc.iter_mut().for_each(|v| *v = 0.0);
+        self.frames = 0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@
 //!   ([`super::MirExtractor::novelty_lag_s`]); 0 before the first complete
 //!   kernel (inputs shorter than 2·H).
 
-use super::mel::{MelCepstrum, N_CEPS, N_MEL};
+use super::mel::{BlockBands, N_CEPS};
 use super::ring::Ring;
 
 /// Frames per similarity block (≈ 100 ms at a 10 ms hop).
@@ -42,14 +42,12 @@ struct Point {
 /// Streaming Foote novelty.
 #[derive(Debug, Clone)]
 pub(crate) struct Novelty {
-    mel: MelCepstrum,
+    /// Mel band powers per block of [`BLOCK_FRAMES`] frames.
+    bands: BlockBands,
     /// Half-kernel in blocks.
     half: usize,
     kernel: Vec<f32>,
     kernel_half_abs: f32,
-    /// Power spectrum summed over the frames of the current block.
-    acc: Vec<f32>,
-    acc_frames: usize,
     blocks_done: u64,
     vectors: Ring<[f32; N_CEPS]>,
     /// Flattened copy of the vectors in the kernel span, oldest first.
@@ -85,12 +83,10 @@ impl Novelty {
         }
         let kernel_half_abs = 0.5 * kernel.iter().map(|k| k.abs()).sum::<f32>();
         Self {
-            mel: MelCepstrum::new(sample_rate_hz, n_fft, window_sum),
+            bands: BlockBands::new(sample_rate_hz, n_fft, window_sum, BLOCK_FRAMES),
             half,
             kernel,
             kernel_half_abs,
-            acc: vec![0.0; n_fft / 2 + 1],
-            acc_frames: 0,
             blocks_done: 0,
             vectors: Ring::new(width),
             span: vec![[0.0; N_CEPS]; width],
@@ -105,19 +101,11 @@ impl Novelty {
 
     /// Adds one `spec25` magnitude spectrum.
     pub(crate) fn push(&mut self, mag25: &[f32]) {
-        self.mel.accumulate_power(mag25, &mut self.acc);
-        self.acc_frames += 1;
-        if self.acc_frames < BLOCK_FRAMES {
+        let Some(bands) = self.bands.push(mag25) else {
             return;
-        }
-        // Mel bands are linear in power: filtering the block's summed
-        // spectrum once equals averaging per-frame band powers.
-        let mut bands = [0.0f32; N_MEL];
-        self.mel.bands(&self.acc, 1.0 / BLOCK_FRAMES as f32, &mut bands);
-        self.acc.iter_mut().for_each(|v| *v = 0.0);
-        self.acc_frames = 0;
+        };
         let mut v = [0.0f32; N_CEPS];
-        self.mel.cepstrum(&bands, &mut v);
+        self.bands.mel().cepstrum(&bands, &mut v);
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         // A flat log spectrum (silence at the power floor) has a cepstrum of
         // rounding noise only; real spectra have norms of order 1 and above.
@@ -174,8 +162,7 @@ impl Novelty {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.acc.iter_mut().for_each(|v| *v = 0.0);
-        self.acc_frames = 0;
+        self.bands.clear();
         self.blocks_done = 0;
         self.vectors.clear();
         self.curve.clear();

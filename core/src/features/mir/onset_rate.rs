@@ -22,7 +22,7 @@
 //! - Unit: onsets per second over the judged span; 0 for silence, steady sounds or less than
 //!   0.6 s of history.
 
-use super::mel::{MelCepstrum, N_MEL};
+use super::mel::{BlockBands, N_MEL};
 use super::ring::Ring;
 
 /// Half-width of the local-maximum test, s (librosa `pre_max`/`post_max` 30 ms).
@@ -48,12 +48,11 @@ const POWER_FLOOR: f32 = 1e-10;
 #[derive(Debug, Clone)]
 pub(crate) struct OnsetRate {
     fps: f64,
-    mel: MelCepstrum,
-    power: Vec<f32>,
+    /// Mel band powers per block of [`BLOCK_FRAMES`] frames.
+    bands: BlockBands,
+    n_bins: usize,
     prev_db: [f32; N_MEL],
     has_prev: bool,
-    block_frames: usize,
-    zeros: Vec<f32>,
     strength: Ring<f32>,
     scratch: Vec<f32>,
 }
@@ -66,12 +65,10 @@ impl OnsetRate {
         let context = ((context_s.max(0.0) * fps).round() as usize).max(2);
         Self {
             fps,
-            mel: MelCepstrum::new(sample_rate_hz, n_fft, window_sum),
-            power: vec![0.0; n_fft / 2 + 1],
+            bands: BlockBands::new(sample_rate_hz, n_fft, window_sum, BLOCK_FRAMES),
+            n_bins: n_fft / 2 + 1,
             prev_db: [0.0; N_MEL],
             has_prev: false,
-            block_frames: 0,
-            zeros: vec![0.0; n_fft / 2 + 1],
             strength: Ring::new(context),
             scratch: vec![0.0; context],
         }
@@ -80,19 +77,10 @@ impl OnsetRate {
     /// Adds one `spec25` magnitude spectrum; `None` (or a spectrum of the wrong length) is a
     /// frame without a spectrum and counts as silence.
     pub(crate) fn push(&mut self, mag25: Option<&[f32]>) {
-        let mag = match mag25.filter(|m| m.len() == self.power.len()) {
-            Some(m) => m,
-            None => &self.zeros,
-        };
-        self.mel.accumulate_power(mag, &mut self.power);
-        self.block_frames += 1;
-        if self.block_frames < BLOCK_FRAMES {
+        let mag = mag25.filter(|m| m.len() == self.n_bins).unwrap_or(&[]);
+        let Some(bands) = self.bands.push(mag) else {
             return;
-        }
-        let mut bands = [0.0f32; N_MEL];
-        self.mel.bands(&self.power, 1.0 / BLOCK_FRAMES as f32, &mut bands);
-        self.power.iter_mut().for_each(|p| *p = 0.0);
-        self.block_frames = 0;
+        };
         let mut db = [0.0f32; N_MEL];
         for (d, &p) in db.iter_mut().zip(&bands) {
             *d = 10.0 * (if p.is_finite() { p.max(POWER_FLOOR) } else { POWER_FLOOR }).log10();
@@ -124,8 +112,7 @@ impl OnsetRate {
     pub(crate) fn clear(&mut self) {
         self.strength.clear();
         self.has_prev = false;
-        self.block_frames = 0;
-        self.power.iter_mut().for_each(|p| *p = 0.0);
+        self.bands.clear();
     }
 }
 
