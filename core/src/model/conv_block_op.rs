@@ -11,17 +11,20 @@
 //! Tested against that composition (output, batch statistics and every gradient) in
 //! `network.rs`'s tests.
 
+// burn 0.22 deprecates its ndarray backend; it is built in only to compare it (burn-ndarray).
+#![cfg_attr(feature = "burn-ndarray", allow(deprecated))]
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{backend_extension, Backend, Dispatch, ExtensionType, Flex, TensorMetadata};
+use burn::backend::{backend_extension, Backend, Dispatch, ExtensionType, TensorMetadata};
 use burn::tensor::Tensor;
 
 use super::conv_block_kernel::{self, BlockDims};
-use super::cpu_op::{all_f32, runs_on, tensor, values};
+use super::cpu_op::{all_f32, impl_for_cpu_backends, runs_on, tensor, values};
 
 /// Inputs of one block: `input [batch, c_in, T, N]`, `weight [c_out, c_in, 3, 3]`, and
 /// `bias`, `gamma`, `beta` `[c_out]`.
@@ -147,25 +150,14 @@ fn backward_on_cpu<B: Backend>(saved: ConvBlockSaved<B>, epsilon: f64, input_gra
     }
 }
 
-impl ConvBlockBackend for Flex {
+impl_for_cpu_backends!(ConvBlockBackend {
     fn conv_block_train(inputs: ConvBlockInputs<Self>, epsilon: f64) -> ConvBlockOutputs<Self> {
         train_on_cpu(inputs, epsilon)
     }
     fn conv_block_backward(saved: ConvBlockSaved<Self>, epsilon: f64, input_grad: bool) -> ConvBlockGradients<Self> {
         backward_on_cpu(saved, epsilon, input_grad)
     }
-}
-
-#[cfg(feature = "burn-ndarray")]
-#[allow(deprecated)]
-impl ConvBlockBackend for burn::backend::NdArray {
-    fn conv_block_train(inputs: ConvBlockInputs<Self>, epsilon: f64) -> ConvBlockOutputs<Self> {
-        train_on_cpu(inputs, epsilon)
-    }
-    fn conv_block_backward(saved: ConvBlockSaved<Self>, epsilon: f64, input_grad: bool) -> ConvBlockGradients<Self> {
-        backward_on_cpu(saved, epsilon, input_grad)
-    }
-}
+});
 
 /// The graph node of one block: five parents (input, weight, bias, gamma, beta).
 #[derive(Debug)]

@@ -37,3 +37,19 @@ pub(crate) fn runs_on(device: &Device) -> bool {
 pub(crate) fn all_f32(dtypes: &[DType]) -> bool {
     dtypes.iter().all(|d| *d == DType::F32)
 }
+
+/// Implements a backend-extension trait with the same body for every CPU backend: flex, and
+/// ndarray when built in (`burn-ndarray` feature).
+macro_rules! impl_for_cpu_backends {
+    ($trait:ident { $($body:item)* }) => {
+        impl $trait for burn::backend::Flex {
+            $($body)*
+        }
+        #[cfg(feature = "burn-ndarray")]
+        #[allow(deprecated)]
+        impl $trait for burn::backend::NdArray {
+            $($body)*
+        }
+    };
+}
+pub(crate) use impl_for_cpu_backends;

@@ -4,16 +4,19 @@
 //! loop of burn operations instead. Tested against that loop (states and gradients) in
 //! `bilstm.rs`'s tests.
 
+// burn 0.22 deprecates its ndarray backend; it is built in only to compare it (burn-ndarray).
+#![cfg_attr(feature = "burn-ndarray", allow(deprecated))]
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::Autodiff;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{backend_extension, Backend, Dispatch, ExtensionType, Flex, TensorMetadata};
+use burn::backend::{backend_extension, Backend, Dispatch, ExtensionType, TensorMetadata};
 use burn::tensor::Tensor;
 
-use super::cpu_op::{all_f32, runs_on, tensor, values};
+use super::cpu_op::{all_f32, impl_for_cpu_backends, runs_on, tensor, values};
 use super::lstm_kernel::{self, LstmDims, LstmForward};
 
 /// Forward results: hidden states `[T, 2, batch, H]` plus the saved cell states and gate
@@ -87,7 +90,7 @@ fn backward_on_cpu<B: Backend>(
     }
 }
 
-impl LstmBackend for Flex {
+impl_for_cpu_backends!(LstmBackend {
     fn lstm_forward(projection: FloatTensor<Self>, weight: FloatTensor<Self>) -> LstmOutputs<Self> {
         forward_on_cpu(projection, weight)
     }
@@ -98,22 +101,7 @@ impl LstmBackend for Flex {
     ) -> LstmInputGradients<Self> {
         backward_on_cpu(weight, saved, hidden_grad)
     }
-}
-
-#[cfg(feature = "burn-ndarray")]
-#[allow(deprecated)]
-impl LstmBackend for burn::backend::NdArray {
-    fn lstm_forward(projection: FloatTensor<Self>, weight: FloatTensor<Self>) -> LstmOutputs<Self> {
-        forward_on_cpu(projection, weight)
-    }
-    fn lstm_backward(
-        weight: FloatTensor<Self>,
-        saved: LstmOutputs<Self>,
-        hidden_grad: FloatTensor<Self>,
-    ) -> LstmInputGradients<Self> {
-        backward_on_cpu(weight, saved, hidden_grad)
-    }
-}
+});
 
 /// The graph node of the recurrence: parents projection and weight.
 #[derive(Debug)]
