@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use moodtap_core::audio::decode_file;
-use moodtap_core::features::mir::MIR_COUNT;
 use moodtap_core::audio::resample::resample_all;
+use moodtap_core::features::mir::MIR_COUNT;
 use moodtap_core::steps::{raw_step_names, StepConfig, StepExtractor, RAW_STEP_LEN};
 use moodtap_trainer::cache::parquet_io::{write_part, SongRows};
 use moodtap_trainer::cache::{self, CacheError, CacheMeta, CacheRequest, StepTable};
