@@ -3,7 +3,7 @@
 
 Averages each song's raw step features over its last 20 steps (full context),
 z-scores them and reports the 5-fold cross-validated R² of a ridge regression
-(alpha chosen by RidgeCV) for valence and arousal, on all 97 raw columns, the
+(alpha chosen by RidgeCV) for valence and arousal, on all raw step columns (99 in feature schema 3), the
 9 MIR descriptors and the 88 eGeMAPS functionals. A model-free ceiling check
 for the features, independent of the network. Needs pandas, pyarrow, sklearn.
 

@@ -212,7 +212,7 @@ fn manifest_extraction_rows_columns_metadata_and_values() {
 import sys, glob, pandas as pd, pyarrow.parquet as pq
 d = sys.argv[1]
 df = pd.read_parquet(d)
-assert df.shape == (int(sys.argv[2]), 5 + 97), df.shape
+assert df.shape == (int(sys.argv[2]), 5 + int(sys.argv[3])), df.shape
 assert list(df.columns[:5]) == ["song_id", "step", "time_s", "valence", "arousal"], list(df.columns[:5])
 assert str(df["step"].dtype) == "uint32" and str(df["time_s"].dtype) == "float64" and str(df["pitch"].dtype) == "float32"
 md = pq.read_metadata(sorted(glob.glob(d + "/*.parquet"))[0]).metadata
@@ -225,6 +225,7 @@ print("pandas ok")
             .arg(script)
             .arg(out.join("T006_w1.0_c3"))
             .arg(table.n_rows().to_string())
+            .arg(RAW_STEP_LEN.to_string())
             .output()
             .unwrap();
         assert!(out.status.success(), "pandas check failed: {}", String::from_utf8_lossy(&out.stderr));
