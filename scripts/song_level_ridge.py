@@ -4,7 +4,7 @@
 Averages each song's raw step features over its last 20 steps (full context),
 z-scores them and reports the 5-fold cross-validated R² of a ridge regression
 (alpha chosen by RidgeCV) for valence and arousal, on all raw step columns (99 in feature schema 3), the
-9 MIR descriptors and the 88 eGeMAPS functionals. A model-free ceiling check
+11 MIR descriptors and the 88 eGeMAPS functionals. A model-free ceiling check
 for the features, independent of the network. Needs pandas, pyarrow, sklearn.
 
 Usage: scripts/song_level_ridge.py CACHE_STEP_DIR   (e.g. target/default-model/cache/T099_w1.0_c45)
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import cross_val_score
 
-MIR = ["pitch", "tempo", "pulse_clarity", "key_clarity", "mode", "brightness", "roughness", "irregularity", "novelty"]
+MIR = ["pitch", "tempo", "pulse_clarity", "key_clarity", "mode", "brightness", "roughness", "irregularity", "novelty", "onset_rate", "dissonance"]
 
 
 def main():
