@@ -80,6 +80,13 @@ bitflags::bitflags! {
         /// Don't show this parameter when generating a generic UI for the plugin using one of
         /// nice-plug's generic UI widgets.
         const HIDE_IN_GENERIC_UI = 1 << 3;
+        /// (moodtap patch) An output parameter: the plugin sets it from `process()` with
+        /// [`ProcessContext::send_param_output()`][crate::context::process::ProcessContext::send_param_output()]
+        /// and the host only displays it (a meter). Reported as `CLAP_PARAM_IS_READONLY` (not
+        /// automatable, not modulatable) and VST3 `kIsReadOnly` (without `kCanAutomate`), visible
+        /// in the host's generic UI. Implies `NON_AUTOMATABLE`; values a host sends anyway are
+        /// ignored.
+        const OUTPUT = 1 << 4;
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::{
     midi::{MidiConfig, PluginNoteEvent},
+    params::internals::ParamPtr,
     plugin::Plugin,
 };
 
@@ -99,10 +100,49 @@ pub trait ProcessContext<P: Plugin> {
     /// modulation when dropping the capacity down to 1.
     fn set_current_voice_capacity(&self, capacity: u32);
 
-    // TODO: Add this, this works similar to [GuiContext::set_parameter] but it adds the parameter
-    //       change to a queue (or directly to the VST3 plugin's parameter output queues) instead of
-    //       using main thread host automation (and all the locks involved there).
-    // fn set_parameter<P: Param>(&self, param: &P, value: P::Plain);
+    /// (moodtap patch) Sends a parameter change that originates in `process()` to the host,
+    /// `timing` samples into the current block (clamped to the block), and sets the parameter's
+    /// value. Realtime-safe: no allocation, no lock, no main-thread call.
+    ///
+    /// - CLAP: a `CLAP_EVENT_PARAM_VALUE` / `CLAP_EVENT_PARAM_GESTURE_BEGIN|END` event in the
+    ///   process call's `out_events`. Never `CLAP_EVENT_IS_LIVE` (the change is not a user
+    ///   touching a control); `record == false` adds `CLAP_EVENT_DONT_RECORD`.
+    /// - VST3: a point in `ProcessData::outputParameterChanges` at `timing`. VST3 has no gesture
+    ///   events in the process call: gestures are accepted and dropped, and `record` is up to the
+    ///   host.
+    /// - Standalone: the value is set; nothing else listens.
+    ///
+    /// Events must be sent in non-decreasing `timing` order together with
+    /// [`try_send_event()`][Self::try_send_event()] (CLAP requires sorted output events).
+    fn send_param_output(&mut self, event: ParamOutputEvent) -> Result<(), SendEventError> {
+        let _ = event;
+        Err(SendEventError::NoOutputBuffer)
+    }
+}
+
+/// (moodtap patch) What [`ProcessContext::send_param_output()`] sends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamOutputEvent {
+    /// The parameter, from [`Param::as_ptr()`][crate::params::Param::as_ptr()].
+    pub param: ParamPtr,
+    /// Sample offset inside the current block.
+    pub timing: u32,
+    /// A value change, or a gesture boundary.
+    pub kind: ParamOutputKind,
+    /// Whether the host may record the change as automation (CLAP: without
+    /// `CLAP_EVENT_DONT_RECORD`).
+    pub record: bool,
+}
+
+/// (moodtap patch) The kind of a [`ParamOutputEvent`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamOutputKind {
+    /// The user-facing gesture starts (CLAP `PARAM_GESTURE_BEGIN`; nothing in VST3).
+    GestureBegin,
+    /// The parameter's new normalized value in [0, 1].
+    Value(f32),
+    /// The gesture ends (CLAP `PARAM_GESTURE_END`; nothing in VST3).
+    GestureEnd,
 }
 
 /// An error occurred while sending an event with [`ProcessContext::try_send_event()`].

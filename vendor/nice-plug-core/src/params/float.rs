@@ -395,6 +395,13 @@ impl FloatParam {
         self
     }
 
+    /// (moodtap patch) Make this a read-only output parameter the plugin sets from `process()`
+    /// ([`ParamFlags::OUTPUT`]).
+    pub fn output(mut self) -> Self {
+        self.info.flags.insert(ParamFlags::OUTPUT | ParamFlags::NON_AUTOMATABLE);
+        self
+    }
+
     /// Don't show this parameter when generating a generic UI for the plugin using one of
     /// nice-plug's generic UI widgets.
     pub fn hide_in_generic_ui(mut self) -> Self {

@@ -6,7 +6,7 @@ use std::{
 use anyhow::{Context, Result};
 use nice_plug_core::{
     audio_setup::BufferConfig,
-    params::{InternalParamMut, Param, Params, internals::ParamPtr},
+    params::{InternalParamMut, Param, ParamFlags, Params, internals::ParamPtr},
     plugin::{ParamValue, Plugin, PluginState},
 };
 
@@ -47,9 +47,11 @@ pub(crate) unsafe fn serialize_object<'a, P: Plugin>(
     // We'll serialize parameter values as a simple `string_param_id: display_value` map.
     // NOTE: If the plugin is being modulated (and the plugin is a CLAP plugin in Bitwig Studio),
     //       then this should save the values without any modulation applied to it
+    // moodtap patch: OUTPUT parameters are meters the plugin sets, not user state.
     let params: BTreeMap<_, _> = unsafe {
         params_iter
             .into_iter()
+            .filter(|(_, param_ptr)| !param_ptr.flags().contains(ParamFlags::OUTPUT))
             .map(|(param_id_str, param_ptr)| match param_ptr {
                 ParamPtr::FloatParam(p) => (
                     param_id_str.clone(),
@@ -150,6 +152,10 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                 continue;
             }
         };
+        // moodtap patch: a saved meter value (older projects) is not restored.
+        if unsafe { param_ptr.flags() }.contains(ParamFlags::OUTPUT) {
+            continue;
+        }
 
         unsafe {
             match (param_ptr, param_value) {

@@ -5,7 +5,9 @@ use clap_sys::id::{CLAP_INVALID_ID, clap_id};
 use clap_sys::string_sizes::CLAP_NAME_SIZE;
 use nice_plug_core::context::PluginApi;
 use nice_plug_core::context::activate::ActivateContext;
-use nice_plug_core::context::process::{ProcessContext, SendEventError, Transport};
+use nice_plug_core::context::process::{
+    ParamOutputEvent, ParamOutputKind, ProcessContext, SendEventError, Transport,
+};
 use nice_plug_core::context::remote_controls::{
     RemoteControlsContext, RemoteControlsPage, RemoteControlsSection,
 };
@@ -107,6 +109,85 @@ impl<P: ClapPlugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 impl<P: ClapPlugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
+    }
+
+    // moodtap patch: parameter output from the audio thread, straight into `out_events`.
+    fn send_param_output(&mut self, event: ParamOutputEvent) -> Result<(), SendEventError> {
+        use clap_sys::events::{
+            CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_DONT_RECORD, CLAP_EVENT_PARAM_GESTURE_BEGIN,
+            CLAP_EVENT_PARAM_GESTURE_END, CLAP_EVENT_PARAM_VALUE, clap_event_header,
+            clap_event_param_gesture, clap_event_param_value,
+        };
+
+        if self.host_out_events.is_null() {
+            return Err(SendEventError::NoOutputBuffer);
+        }
+        let Some(&param_hash) = self.wrapper.param_ptr_to_hash.get(&event.param) else {
+            return Err(SendEventError::NoOutputBuffer);
+        };
+        let time = clamp_output_event_timing(
+            event.timing + self.current_sample_idx,
+            self.total_buffer_len,
+        );
+        // Never CLAP_EVENT_IS_LIVE: this is not a user touching a control.
+        let flags = if event.record { 0 } else { CLAP_EVENT_DONT_RECORD };
+        let out = unsafe { &*self.host_out_events };
+        let pushed = match event.kind {
+            ParamOutputKind::Value(normalized) => {
+                if !normalized.is_finite() {
+                    return Ok(());
+                }
+                let normalized = normalized.clamp(0.0, 1.0);
+                let step_count = unsafe { event.param.step_count() };
+                let clap_plain_value = normalized as f64 * step_count.unwrap_or(1) as f64;
+                // The plugin's own value follows; the editor is told as for host changes.
+                self.wrapper.update_plain_value_by_hash(
+                    param_hash,
+                    super::wrapper::ClapParamUpdate::PlainValueSet(clap_plain_value),
+                    Some(self.transport.sample_rate),
+                );
+                let value_event = clap_event_param_value {
+                    header: clap_event_header {
+                        size: mem::size_of::<clap_event_param_value>() as u32,
+                        time,
+                        space_id: CLAP_CORE_EVENT_SPACE_ID,
+                        type_: CLAP_EVENT_PARAM_VALUE,
+                        flags,
+                    },
+                    param_id: param_hash,
+                    cookie: std::ptr::null_mut(),
+                    port_index: -1,
+                    note_id: -1,
+                    channel: -1,
+                    key: -1,
+                    value: clap_plain_value,
+                };
+                unsafe { clap_call! { out=>try_push(out, &value_event.header) } }
+            }
+            ParamOutputKind::GestureBegin | ParamOutputKind::GestureEnd => {
+                let type_ = if matches!(event.kind, ParamOutputKind::GestureBegin) {
+                    CLAP_EVENT_PARAM_GESTURE_BEGIN
+                } else {
+                    CLAP_EVENT_PARAM_GESTURE_END
+                };
+                let gesture_event = clap_event_param_gesture {
+                    header: clap_event_header {
+                        size: mem::size_of::<clap_event_param_gesture>() as u32,
+                        time,
+                        space_id: CLAP_CORE_EVENT_SPACE_ID,
+                        type_,
+                        flags,
+                    },
+                    param_id: param_hash,
+                };
+                unsafe { clap_call! { out=>try_push(out, &gesture_event.header) } }
+            }
+        };
+        if pushed {
+            Ok(())
+        } else {
+            Err(SendEventError::HostBufferFull)
+        }
     }
 
     fn execute_background(&self, task: P::BackgroundTask) {

@@ -890,6 +890,13 @@ impl<P: ClapPlugin> Wrapper<P> {
         result
     }
 
+    /// moodtap patch: whether `hash` names a parameter with [`ParamFlags::OUTPUT`].
+    fn is_output_param(&self, hash: u32) -> bool {
+        self.param_by_hash
+            .get(&hash)
+            .is_some_and(|p| unsafe { p.flags() }.contains(ParamFlags::OUTPUT))
+    }
+
     /// Convenience function for setting a value for a parameter as triggered by a CLAP parameter
     /// update. The same rate is for updating parameter smoothing.
     ///
@@ -1210,6 +1217,11 @@ impl<P: ClapPlugin> Wrapper<P> {
         }
 
         match (raw_event.space_id, raw_event.type_) {
+            // moodtap patch: the host does not write OUTPUT (read-only) parameters.
+            (CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_PARAM_VALUE | CLAP_EVENT_PARAM_MOD)
+                if self.is_output_param(unsafe {
+                    (*(event as *const clap_event_param_value)).param_id
+                }) => {}
             (CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_PARAM_VALUE) => {
                 let event = unsafe { &*(event as *const clap_event_param_value) };
                 self.update_plain_value_by_hash(
@@ -3170,7 +3182,9 @@ impl<P: ClapPlugin> Wrapper<P> {
         let default_value = unsafe { param_ptr.default_normalized_value() };
         let step_count = unsafe { param_ptr.step_count() };
         let flags = unsafe { param_ptr.flags() };
-        let automatable = !flags.contains(ParamFlags::NON_AUTOMATABLE);
+        // moodtap patch: OUTPUT parameters are read-only meters, never automatable.
+        let is_output = flags.contains(ParamFlags::OUTPUT);
+        let automatable = !flags.contains(ParamFlags::NON_AUTOMATABLE) && !is_output;
         let hidden = flags.contains(ParamFlags::HIDDEN);
         let is_bypass = flags.contains(ParamFlags::BYPASS);
 
@@ -3192,6 +3206,9 @@ impl<P: ClapPlugin> Wrapper<P> {
         }
         if hidden {
             param_info.flags |= CLAP_PARAM_IS_HIDDEN | CLAP_PARAM_IS_READONLY;
+        }
+        if is_output {
+            param_info.flags |= CLAP_PARAM_IS_READONLY;
         }
         if is_bypass {
             param_info.flags |= CLAP_PARAM_IS_BYPASS

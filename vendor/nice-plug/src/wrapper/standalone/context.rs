@@ -54,6 +54,20 @@ impl<P: Plugin, B: Backend<P>> ProcessContext<P> for WrapperProcessContext<'_, P
         PluginApi::Standalone
     }
 
+    // moodtap patch: no host to tell; the parameter's value follows.
+    fn send_param_output(
+        &mut self,
+        event: nice_plug_core::context::process::ParamOutputEvent,
+    ) -> Result<(), SendEventError> {
+        use nice_plug_core::context::process::ParamOutputKind;
+        if let ParamOutputKind::Value(normalized) = event.kind {
+            if normalized.is_finite() {
+                unsafe { event.param._internal_set_normalized_value(normalized.clamp(0.0, 1.0)) };
+            }
+        }
+        Ok(())
+    }
+
     fn execute_background(&self, task: P::BackgroundTask) {
         let task_posted = self.wrapper.schedule_background(Task::PluginTask(task));
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");

@@ -3,7 +3,7 @@ use nice_plug_core::{
     context::{
         PluginApi,
         activate::ActivateContext,
-        process::{ProcessContext, SendEventError, Transport},
+        process::{ParamOutputEvent, ParamOutputKind, ProcessContext, SendEventError, Transport},
     },
     midi::{Channel, Key, MidiConfig, NoteEvent, PluginNoteEvent},
 };
@@ -14,6 +14,7 @@ use vst3::{
     Steinberg::{
         Vst::{
             DataEvent, Event, Event_::EventTypes_, IEventList, IEventListTrait,
+            IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait,
             LegacyMIDICCOutEvent, NoteOffEvent, NoteOnEvent, PolyPressureEvent,
         },
         kResultOk,
@@ -65,6 +66,8 @@ pub(crate) struct WrapperProcessContext<'a, P: Vst3Plugin> {
     pub(super) input_events_guard: AtomicRefMut<'a, VecDeque<PluginNoteEvent<P>>>,
     pub(super) transport: Transport,
     pub(super) host_out_events: Option<ComRef<'a, IEventList>>,
+    /// moodtap patch: `ProcessData::outputParameterChanges`.
+    pub(super) host_out_params: Option<ComRef<'a, IParameterChanges>>,
     // used to clamp out of bounds events to the buffer's length.
     pub(super) total_buffer_len: u32,
     pub(super) current_sample_idx: u32,
@@ -109,6 +112,45 @@ impl<P: Vst3Plugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 }
 
 impl<P: Vst3Plugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
+    // moodtap patch: parameter output from the audio thread as points in
+    // `outputParameterChanges` (never `performEdit`, which is UI-thread only). VST3 has no
+    // gesture events in the process call, so gestures are accepted and dropped.
+    fn send_param_output(&mut self, event: ParamOutputEvent) -> Result<(), SendEventError> {
+        let ParamOutputKind::Value(normalized) = event.kind else {
+            return Ok(());
+        };
+        let Some(host_out_params) = &self.host_out_params else {
+            return Err(SendEventError::NoOutputBuffer);
+        };
+        let Some(&param_hash) = self.inner.param_ptr_to_hash.get(&event.param) else {
+            return Err(SendEventError::NoOutputBuffer);
+        };
+        if !normalized.is_finite() {
+            return Ok(());
+        }
+        let normalized = normalized.clamp(0.0, 1.0);
+        self.inner.set_normalized_value_by_hash(
+            param_hash,
+            normalized,
+            Some(self.transport.sample_rate),
+        );
+        let offset = clamp_output_event_timing(
+            event.timing + self.current_sample_idx,
+            self.total_buffer_len,
+        ) as i32;
+        let mut queue_index = 0;
+        let queue = unsafe { host_out_params.addParameterData(&param_hash, &mut queue_index) };
+        let Some(queue) = (unsafe { ComRef::from_raw(queue) }) else {
+            return Err(SendEventError::HostBufferFull);
+        };
+        let mut point_index = 0;
+        if unsafe { queue.addPoint(offset, normalized as f64, &mut point_index) } == kResultOk {
+            Ok(())
+        } else {
+            Err(SendEventError::HostBufferFull)
+        }
+    }
+
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Vst3
     }

@@ -661,7 +661,9 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
             let param_ptr = &self.inner.param_by_hash[param_hash];
             let default_value = unsafe { param_ptr.default_normalized_value() };
             let flags = unsafe { param_ptr.flags() };
-            let automatable = !flags.contains(ParamFlags::NON_AUTOMATABLE);
+            // moodtap patch: OUTPUT parameters are read-only meters, never automatable.
+            let is_output = flags.contains(ParamFlags::OUTPUT);
+            let automatable = !flags.contains(ParamFlags::NON_AUTOMATABLE) && !is_output;
             let hidden = flags.contains(ParamFlags::HIDDEN);
             let is_bypass = flags.contains(ParamFlags::BYPASS);
 
@@ -678,6 +680,9 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
             }
             if hidden {
                 info.flags |= ParameterFlags_::kIsReadOnly | (1 << 4); // kIsHidden
+            }
+            if is_output {
+                info.flags |= ParameterFlags_::kIsReadOnly;
             }
             if is_bypass {
                 info.flags |= ParameterFlags_::kIsBypass;
@@ -1147,7 +1152,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                     } {
                         let param_hash = unsafe { param_change_queue.getParameterId() };
                         let num_changes = unsafe { param_change_queue.getPointCount() };
-                        if num_changes <= 0 {
+                        // moodtap patch: the host does not write OUTPUT (read-only) parameters.
+                        if num_changes <= 0 || self.inner.is_output_param(param_hash) {
                             continue;
                         }
 
@@ -1591,10 +1597,14 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                             };
 
                             let host_out_events = unsafe { ComRef::from_raw(data.outputEvents) };
+                            // moodtap patch: output parameter changes from process().
+                            let host_out_params =
+                                unsafe { ComRef::from_raw(data.outputParameterChanges) };
 
                             let mut context = self.inner.make_process_context(
                                 transport,
                                 host_out_events,
+                                host_out_params,
                                 total_buffer_len,
                                 block_start,
                             );
