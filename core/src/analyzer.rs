@@ -110,6 +110,12 @@ impl Analyzer {
         self.model.metadata()
     }
 
+    /// The resampler's share of the latency from audio in to estimate out, s
+    /// ([`StreamResampler::latency_s`]; 0 at 22 050 Hz input).
+    pub fn resampler_latency_s(&self) -> f64 {
+        self.resampler.latency_s()
+    }
+
     /// The most recent estimate, if any step has completed.
     pub fn latest(&self) -> Option<Estimate> {
         self.latest

@@ -11,7 +11,8 @@
 //! - `selection` (feature `selection`): filter + ε-SVR wrapper selection.
 //! - [`model`]: the CBSA network, its file format and inference.
 //! - [`analyzer`]: audio in, continuous (valence, arousal, coverage) out —
-//!   what the plugin and `moodtap analyze` run.
+//!   what the plugin and `moodtap analyze` run; [`estimate_smoothing`]: the
+//!   one-pole smoothing both apply to that stream.
 //!
 //! Nothing here depends on a plugin framework. Extractors follow one pattern:
 //! `new(config)` allocates everything, per-frame processing never allocates.
@@ -19,6 +20,7 @@
 pub mod analyzer;
 pub mod audio;
 pub mod dsp;
+pub mod estimate_smoothing;
 pub mod features;
 pub mod model;
 pub mod rng;

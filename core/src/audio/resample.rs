@@ -104,6 +104,21 @@ impl StreamResampler {
         self.rate_out
     }
 
+    /// Worst-case wait, s, from an input sample's arrival to its resampled
+    /// output: output appears only when an input chunk is full (one chunk),
+    /// and the filter's trimmed delay is look-ahead on top. 0 when the rates
+    /// are equal. A streaming consumer (the plugin) sizes its output delay
+    /// with it.
+    pub fn latency_s(&self) -> f64 {
+        match &self.engine {
+            Engine::Passthrough => 0.0,
+            Engine::Fft(f) => {
+                f.input_frames_max() as f64 / f64::from(self.rate_in)
+                    + f.output_delay() as f64 / f64::from(self.rate_out)
+            }
+        }
+    }
+
     /// Feeds mono samples; `on_output` receives resampled blocks in order.
     pub fn push(&mut self, mut samples: &[f32], mut on_output: impl FnMut(&[f32])) {
         self.consumed_in += samples.len() as u64;

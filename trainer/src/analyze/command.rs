@@ -38,9 +38,22 @@ pub struct AnalyzeArgs {
     /// MIDI channel of both lanes (1-16).
     #[arg(long, default_value_t = 1)]
     pub midi_channel: u8,
+    /// One-pole smoothing time constant in seconds applied to the estimates,
+    /// the same smoothing the plugin applies (its default: 2 s). 0 = none.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_smoothing_s)]
+    pub smoothing_s: f32,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+fn parse_smoothing_s(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|e| format!("{e}"))?;
+    if v.is_finite() && (0.0..=3600.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a time constant in seconds between 0 and 3600"))
+    }
 }
 
 /// `out` itself for one input file, else `<out stem>-<file stem>.<out ext>`.
@@ -93,7 +106,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     for file in &args.files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut last_shown = -10.0;
-        let result = analyze_file(&model, file, |s| {
+        let result = analyze_file(&model, file, args.smoothing_s, |s| {
             if s - last_shown >= 5.0 {
                 last_shown = s;
                 bar.set_message(format!("{name}: {s:.0} s"));

@@ -26,6 +26,7 @@ use std::borrow::Cow;
 use moodtap_core::analyzer::{Analyzer, AnalyzerError, Estimate};
 use moodtap_core::audio::decode::DecodeStats;
 use moodtap_core::audio::{AudioError, Decoder};
+use moodtap_core::estimate_smoothing::EstimateSmoother;
 use moodtap_core::model::{LoadedModel, ModelFile, ModelFileError, DEFAULT_MODEL_BYTES};
 
 /// Why a file could not be analysed.
@@ -114,24 +115,37 @@ pub struct FileAnalysis {
     pub stats: DecodeStats,
 }
 
-/// Analyses one file with `model`; `progress(seconds_decoded)` after every packet.
-pub fn analyze_file(model: &Model, path: &Path, mut progress: impl FnMut(f64)) -> Result<FileAnalysis, AnalyzeError> {
+/// Analyses one file with `model`, smoothing the estimates with time constant
+/// `smoothing_s` (0 = none; the plugin's smoothing, [`EstimateSmoother`]);
+/// `progress(seconds_decoded)` after every packet.
+pub fn analyze_file(
+    model: &Model,
+    path: &Path,
+    smoothing_s: f32,
+    mut progress: impl FnMut(f64),
+) -> Result<FileAnalysis, AnalyzeError> {
     let mut decoder = Decoder::open(path)?;
     let rate = decoder.sample_rate_hz();
     // Validated at load time; a failure here means the file changed under us.
     let loaded = model.instance().map_err(AnalyzeError::ModelInstance)?;
     let mut analyzer = Analyzer::new(loaded, rate)?;
+    let hop_s = analyzer.metadata().hop_s as f32;
+    let mut smoother = EstimateSmoother::default();
     let mut estimates = Vec::new();
+    let mut keep = |e: &Estimate| {
+        let (valence, arousal) = smoother.step(e.valence, e.arousal, smoothing_s, hop_s);
+        estimates.push(Estimate { valence: valence.clamp(0.0, 1.0), arousal: arousal.clamp(0.0, 1.0), ..*e });
+    };
     let mut samples = 0u64;
     while let Some(block) = decoder.next_block() {
         samples += block.len() as u64;
-        analyzer.push(block, |e| estimates.push(*e));
+        analyzer.push(block, &mut keep);
         progress(samples as f64 / f64::from(rate));
     }
     if samples == 0 {
         return Err(AudioError::Empty { what: path.display().to_string() }.into());
     }
-    analyzer.finish(|e| estimates.push(*e));
+    analyzer.finish(&mut keep);
     Ok(FileAnalysis {
         path: path.to_path_buf(),
         estimates,
