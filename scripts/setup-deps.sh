@@ -15,6 +15,8 @@ APT_PACKAGES=(
   libfontconfig1-dev libfreetype6-dev libgl1-mesa-dri libegl1
   # headless X for editor tests and screenshots
   xvfb xauth x11-apps imagemagick
+  # a real DAW for the VST3 host test (tests/hosts/ardour_vst3.py; ardour7-lua, headless)
+  ardour
   # test material: speech, conversion, freely licensed music
   espeak-ng sox libsox-fmt-all ffmpeg timgm6mb-soundfont
   singularity-music hyperrogue-music warzone2100-music

@@ -23,3 +23,6 @@ xvfb-run -a -s "-screen 0 1024x768x24" cargo test --workspace --locked
 
 echo "== VST3 in a real JUCE host (pedalboard)"
 python tests/hosts/vst3_pedalboard.py
+
+echo "== VST3 in a real DAW (Ardour 7, headless, editor never opened)"
+python tests/hosts/ardour_vst3.py

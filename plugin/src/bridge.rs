@@ -1,80 +1,179 @@
 //! The realtime boundary: everything `process()` runs is in this module.
 //!
-//! Per block: downmix the input (channel mean, non-finite samples count as 0)
-//! into the SPSC ring the analysis thread drains, read the latest estimate
-//! from atomics, and emit MIDI CC when its quantised value changed. No
-//! allocation, no lock, no syscall; the ring and all state are created in
-//! `activate`. When the ring is full (analysis thread starved) samples are
-//! dropped and counted, never waited for. Audio is not touched: nice-plug
-//! processes in place, so the output is the input, bit for bit.
+//! Per block:
+//! 1. downmix the input (channel mean, non-finite samples count as 0) into
+//!    the SPSC ring the analysis thread drains;
+//! 2. offline only: wait until the analysis thread has analysed every sample
+//!    pushed so far (so every estimate due in this block exists);
+//! 3. take the estimates due in this block from the estimate queue and emit
+//!    each at its sample offset ([`crate::timeline`]): the `valence`/`arousal`
+//!    output parameters (not recordable), the automation parameters while
+//!    `write-automation` is on (gesture-bracketed, recordable), MIDI CC when
+//!    the quantised value changed.
+//!
+//! Realtime (`ProcessMode::Realtime`/`Buffered`): no allocation, no lock, no
+//! syscall; when the ring is full (analysis thread starved) samples are
+//! dropped and counted, and an estimate that arrives after its block is
+//! emitted at offset 0 of the next one and counted. Offline: the same, except
+//! that step 1 and 2 wait (spinning, then sleeping 50 µs at a time, at most
+//! [`OFFLINE_WAIT_LIMIT`] per block) instead of dropping.
+//!
+//! Audio is not touched: nice-plug processes in place, so the output is the
+//! input, bit for bit.
 
-use crate::analysis::Outputs;
 use crate::params::{MidiSettings, MoodtapParams};
+use crate::status::Status;
+use crate::timeline::{place, Handoff, Placement, TimedEstimate};
 use nice_plug::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+/// The longest an offline block waits for the analysis thread.
+pub const OFFLINE_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// Values last sent as MIDI, to send only changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Sent {
+struct SentMidi {
     settings: MidiSettings,
     /// Quantised valence and arousal: 0–127, or 0–16383 in 14-bit mode.
     values: [u16; 2],
 }
 
-/// Audio-thread state. Owned by the plugin, used only from `process()`.
+/// The audio thread's ends of the hand-off, created in `activate`.
+pub struct BridgeEnds {
+    /// Host audio, downmixed, to the analysis thread.
+    pub samples: rtrb::Producer<f32>,
+    /// Timed estimates from the analysis thread.
+    pub estimates: rtrb::Consumer<TimedEstimate>,
+    /// Progress and resets.
+    pub handoff: Arc<Handoff>,
+    /// The analysis thread, woken by offline blocks.
+    pub worker: Option<Thread>,
+    /// Whether the host renders offline.
+    pub offline: bool,
+}
+
+/// Audio-thread state. Owned by the plugin, used only from `process()`,
+/// `reset()` and (outside processing) `activate`/`deactivate`.
 pub struct Bridge {
-    producer: Option<rtrb::Producer<f32>>,
+    ends: Option<BridgeEnds>,
     params: Arc<MoodtapParams>,
-    outputs: Arc<Outputs>,
-    last_sent: Option<Sent>,
+    status: Arc<Status>,
+    /// Samples pushed into the ring since `start` (the analysis stream position).
+    pushed: u64,
+    /// Samples dropped since `start` because the ring was full.
+    dropped: u64,
+    /// Current reset generation.
+    generation: u16,
+    /// Popped but not yet due.
+    pending: Option<TimedEstimate>,
+    /// The values the outputs carry now.
+    current: (f32, f32),
+    /// Values last sent to the output parameters; `None` = resend.
+    sent_outputs: Option<(f32, f32)>,
+    /// Values last written to the automation parameters; `None` = resend.
+    sent_automation: Option<(f32, f32)>,
+    /// Values last sent as MIDI; `None` = resend.
+    sent_midi: Option<SentMidi>,
 }
 
 impl Bridge {
-    /// A bridge with no ring yet (before `activate`).
-    pub fn new(params: Arc<MoodtapParams>, outputs: Arc<Outputs>) -> Self {
-        Self { producer: None, params, outputs, last_sent: None }
+    /// A bridge with no rings yet (before `activate`).
+    pub fn new(params: Arc<MoodtapParams>, status: Arc<Status>) -> Self {
+        Self {
+            ends: None,
+            params,
+            status,
+            pushed: 0,
+            dropped: 0,
+            generation: 0,
+            pending: None,
+            current: (0.5, 0.5),
+            sent_outputs: None,
+            sent_automation: None,
+            sent_midi: None,
+        }
     }
 
-    /// Installs a new ring producer (in `activate`, not the audio thread).
-    pub fn start(&mut self, producer: rtrb::Producer<f32>) {
-        self.producer = Some(producer);
-        self.last_sent = None;
+    /// Installs new rings (in `activate`, not on the audio thread) and starts
+    /// a fresh stream: neutral outputs, everything resent on the first block.
+    pub fn start(&mut self, ends: BridgeEnds) {
+        self.status.offline.store(ends.offline, Ordering::Release);
+        self.ends = Some(ends);
+        self.pushed = 0;
+        self.dropped = 0;
+        self.generation = 0;
+        self.pending = None;
+        self.current = (0.5, 0.5);
+        self.forget_sent();
     }
 
-    /// Drops the producer (in `deactivate`).
+    /// Drops the rings (in `deactivate`).
     pub fn stop(&mut self) {
-        self.producer = None;
+        self.ends = None;
+        self.pending = None;
     }
 
-    /// `reset()`: resend MIDI on the next block. Realtime-safe.
+    /// `reset()` (transport jump, host reset): the analysis context restarts
+    /// at the current stream position, estimates of the old context are
+    /// dropped, the outputs return to neutral (unless held) and everything is
+    /// resent on the next block. Realtime-safe.
     pub fn reset(&mut self) {
-        self.last_sent = None;
+        self.generation = self.generation.wrapping_add(1);
+        if let Some(ends) = &self.ends {
+            ends.handoff.set_reset(self.generation, self.pushed);
+        }
+        self.pending = None;
+        if !self.params.hold.value() {
+            self.current = (0.5, 0.5);
+        }
+        self.status.coverage.store(0.0, Ordering::Relaxed);
+        self.forget_sent();
+    }
+
+    fn forget_sent(&mut self) {
+        self.sent_outputs = None;
+        self.sent_automation = None;
+        self.sent_midi = None;
     }
 
     /// The whole of `process()`.
     pub fn process<P: Plugin>(&mut self, buffer: &mut Buffer, context: &mut impl ProcessContext<P>) {
+        let frames = buffer.samples();
+        let block_start = self.pushed + self.dropped;
         self.push_downmix(buffer);
-        self.send_midi(context);
+        if frames == 0 {
+            return;
+        }
+        if self.ends.as_ref().is_some_and(|e| e.offline) {
+            self.wait_for_analysis();
+        }
+        self.emit(context, block_start, frames);
     }
 
     fn push_downmix(&mut self, buffer: &Buffer) {
-        let Some(producer) = self.producer.as_mut() else { return };
+        let Some(ends) = self.ends.as_mut() else { return };
         let channels = buffer.as_slice_immutable();
         let frames = buffer.samples();
         if channels.is_empty() || frames == 0 {
             return;
         }
-        let writable = producer.slots().min(frames);
+        if ends.offline && ends.samples.slots() < frames {
+            wait_until(ends, &self.status, |e| e.samples.slots() >= frames);
+        }
+        let writable = ends.samples.slots().min(frames);
         let dropped = frames - writable;
         if dropped > 0 {
-            self.outputs.dropped_samples.fetch_add(dropped as u64, Ordering::Relaxed);
+            self.dropped += dropped as u64;
+            self.status.dropped_samples.fetch_add(dropped as u64, Ordering::Relaxed);
         }
         if writable == 0 {
             return;
         }
         let scale = 1.0 / channels.len() as f32;
-        if let Ok(chunk) = producer.write_chunk_uninit(writable) {
+        if let Ok(chunk) = ends.samples.write_chunk_uninit(writable) {
             chunk.fill_from_iter((0..writable).map(|i| {
                 let mut sum = 0.0f32;
                 for ch in channels.iter() {
@@ -85,27 +184,120 @@ impl Bridge {
                 }
                 sum * scale
             }));
+            self.pushed += writable as u64;
         }
     }
 
-    fn send_midi<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>) {
+    /// Offline: until the analysis thread has analysed everything pushed.
+    fn wait_for_analysis(&mut self) {
+        let Some(ends) = self.ends.as_ref() else { return };
+        let target = self.pushed;
+        if ends.handoff.analysed() < target {
+            wait_until(ends, &self.status, |e| e.handoff.analysed() >= target);
+        }
+    }
+
+    fn emit<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>, block_start: u64, frames: usize) {
+        // Start of the stream, after a reset or a settings change: the current values at offset 0.
+        self.send(context, 0);
+        loop {
+            let Some(ends) = self.ends.as_mut() else { return };
+            let next = match self.pending.take() {
+                Some(e) => e,
+                None => match ends.estimates.pop() {
+                    Ok(e) => e,
+                    Err(_) => return,
+                },
+            };
+            if next.generation != self.generation {
+                continue; // from before the last reset
+            }
+            let offset = match place(next.due + self.dropped, block_start, frames) {
+                Placement::Later => {
+                    self.pending = Some(next);
+                    return;
+                }
+                Placement::At(offset) => offset,
+                Placement::Late => {
+                    self.status.late_estimates.fetch_add(1, Ordering::Relaxed);
+                    0
+                }
+            };
+            self.status.coverage.store(next.coverage, Ordering::Relaxed);
+            if !self.params.hold.value() {
+                self.current = (next.valence, next.arousal);
+                self.send(context, offset);
+            }
+        }
+    }
+
+    /// Sends `current` wherever it differs from what was last sent.
+    fn send<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>, offset: u32) {
+        let (v, a) = self.current;
+        let params = self.params.clone();
+        if self.sent_outputs != Some((v, a)) {
+            for (param, value, last) in [
+                (&params.valence, v, self.sent_outputs.map(|s| s.0)),
+                (&params.arousal, a, self.sent_outputs.map(|s| s.1)),
+            ] {
+                if last != Some(value) {
+                    let _ = context.send_param_output(ParamOutputEvent {
+                        param: param.as_ptr(),
+                        timing: offset,
+                        kind: ParamOutputKind::Value(value),
+                        record: false,
+                    });
+                }
+            }
+            self.sent_outputs = Some((v, a));
+            self.status.valence.store(v, Ordering::Relaxed);
+            self.status.arousal.store(a, Ordering::Relaxed);
+            self.status.seq.fetch_add(1, Ordering::Release);
+        }
+        if params.write_automation.value() {
+            if self.sent_automation != Some((v, a)) {
+                let last = self.sent_automation;
+                for (param, value, last) in [
+                    (&params.valence_automation, v, last.map(|s| s.0)),
+                    (&params.arousal_automation, a, last.map(|s| s.1)),
+                ] {
+                    if last != Some(value) {
+                        for kind in
+                            [ParamOutputKind::GestureBegin, ParamOutputKind::Value(value), ParamOutputKind::GestureEnd]
+                        {
+                            let _ = context.send_param_output(ParamOutputEvent {
+                                param: param.as_ptr(),
+                                timing: offset,
+                                kind,
+                                record: true,
+                            });
+                        }
+                    }
+                }
+                self.sent_automation = Some((v, a));
+            }
+        } else {
+            self.sent_automation = None;
+        }
+        self.send_midi(context, offset);
+    }
+
+    fn send_midi<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>, offset: u32) {
         let settings = self.params.midi();
         if !settings.enabled {
-            self.last_sent = None;
+            self.sent_midi = None;
             return;
         }
-        let v = self.outputs.valence.load(Ordering::Relaxed);
-        let a = self.outputs.arousal.load(Ordering::Relaxed);
+        let (v, a) = self.current;
         let values = [quantise(v, settings.high_res), quantise(a, settings.high_res)];
-        let now = Sent { settings, values };
-        let last = self.last_sent;
+        let last = self.sent_midi;
         for (k, cc) in [settings.cc_valence, settings.cc_arousal].into_iter().enumerate() {
             if last.is_some_and(|l| l.settings == settings && l.values[k] == values[k]) {
                 continue;
             }
             for (cc, value7) in cc_messages(cc, values[k], settings.high_res).into_iter().flatten() {
                 let _ = context.try_send_event(NoteEvent::MidiCC {
-                    timing: 0,
+                    timing: offset,
                     channel: settings.channel,
                     cc,
                     // nice-plug sends round(value · 127): exact for value7 / 127.
@@ -113,7 +305,28 @@ impl Bridge {
                 });
             }
         }
-        self.last_sent = Some(now);
+        self.sent_midi = Some(SentMidi { settings, values });
+    }
+}
+
+/// Offline: wakes the analysis thread and waits until `done` (spinning
+/// briefly, then sleeping), at most [`OFFLINE_WAIT_LIMIT`]; a timeout is counted.
+fn wait_until(ends: &BridgeEnds, status: &Status, done: impl Fn(&BridgeEnds) -> bool) {
+    let Some(worker) = ends.worker.as_ref() else { return };
+    worker.unpark();
+    let started = Instant::now();
+    let mut spins = 0u32;
+    while !done(ends) {
+        if spins < 200 {
+            spins += 1;
+            std::hint::spin_loop();
+        } else {
+            std::thread::sleep(Duration::from_micros(50));
+            if started.elapsed() > OFFLINE_WAIT_LIMIT {
+                status.offline_stalls.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
     }
 }
 

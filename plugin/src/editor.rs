@@ -1,10 +1,15 @@
 //! The egui editor: the valence–arousal plane with a fading trail, numeric
-//! read-outs, warm-up state, host-route status, model loading and output
-//! settings.
+//! read-outs, warm-up state, output status (late estimates, dropped samples),
+//! model loading and output settings.
+//!
+//! The editor only displays what the audio thread emitted ([`Status`]) and
+//! edits the user's settings; it is not a route to the host (the outputs
+//! leave from `process()`, editor or not). Its `GuiContext` is used for the
+//! user's own parameter edits (`hold`, `write-automation`) on the GUI thread.
 
-use crate::analysis::{ModelSlot, Outputs};
+use crate::model_slot::ModelSlot;
 use crate::params::{MoodtapParams, SMOOTHING_RANGE_S};
-use crate::publish::{AutomationRoute, Publisher};
+use crate::status::Status;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::{EguiEditorState, NiceEguiApp};
@@ -30,9 +35,10 @@ const OK: Color32 = Color32::from_rgb(120, 210, 140);
 /// The editor state that lives as long as the plugin (across openings).
 pub struct MoodtapEditor {
     params: Arc<MoodtapParams>,
-    outputs: Arc<Outputs>,
+    status: Arc<Status>,
     model: Arc<ModelSlot>,
-    publisher: Arc<Publisher>,
+    /// The wrapper's context for the user's parameter edits (from `build`).
+    gui_context: Option<GuiContext>,
     trail: VecDeque<(f32, f32)>,
     last_seq: u32,
     path_input: String,
@@ -41,18 +47,13 @@ pub struct MoodtapEditor {
 
 impl MoodtapEditor {
     /// Shares the plugin's state with the editor.
-    pub fn new(
-        params: Arc<MoodtapParams>,
-        outputs: Arc<Outputs>,
-        model: Arc<ModelSlot>,
-        publisher: Arc<Publisher>,
-    ) -> Self {
+    pub fn new(params: Arc<MoodtapParams>, status: Arc<Status>, model: Arc<ModelSlot>) -> Self {
         let path_input = params.model_path.get().unwrap_or_default();
         Self {
             params,
-            outputs,
+            status,
             model,
-            publisher,
+            gui_context: None,
             trail: VecDeque::with_capacity(TRAIL_LEN),
             last_seq: u32::MAX,
             path_input,
@@ -73,17 +74,15 @@ impl NiceEguiApp for MoodtapEditor {
         nice_gui_ctx: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        // The automation route: keep this context for the plugin's lifetime.
-        self.publisher.attach_gui_context(nice_gui_ctx);
+        self.gui_context = Some(nice_gui_ctx);
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         ui.ctx().request_repaint_after(REPAINT);
         self.model.sync(&self.params.model_path);
-        let seq = self.outputs.seq.load(Ordering::Acquire);
-        let v = self.outputs.valence.load(Ordering::Relaxed);
-        let a = self.outputs.arousal.load(Ordering::Relaxed);
+        let seq = self.status.seq.load(Ordering::Acquire);
+        let (v, a) = self.status.values();
         if seq != self.last_seq {
             self.last_seq = seq;
             if self.trail.len() == TRAIL_LEN {
@@ -209,12 +208,12 @@ impl MoodtapEditor {
         for (name, x) in [("valence", v), ("arousal", a)] {
             ui.label(egui::RichText::new(format!("{name} {x:.3}")).monospace().size(18.0).color(ACCENT));
         }
-        let coverage = self.outputs.coverage.load(Ordering::Relaxed);
-        let running = self.outputs.running.load(Ordering::Acquire);
+        let coverage = self.status.coverage.load(Ordering::Relaxed);
+        let running = self.status.running.load(Ordering::Acquire);
         if !running {
             ui.colored_label(Color32::GRAY, "idle: the host has not activated the plugin");
-        } else if self.outputs.rate_unsupported.load(Ordering::Acquire) {
-            let rate = self.outputs.host_rate_hz.load(Ordering::Relaxed);
+        } else if self.status.rate_unsupported.load(Ordering::Acquire) {
+            let rate = self.status.host_rate_hz.load(Ordering::Relaxed);
             ui.colored_label(WARN, format!("sample rate {rate} Hz unsupported (8–192 kHz): analysis off"));
         } else {
             let context_s = self.model.snapshot().info.context_s;
@@ -225,34 +224,50 @@ impl MoodtapEditor {
             };
             ui.add(egui::ProgressBar::new(coverage).text(text));
         }
-        let hold = self.params.hold.value();
-        let mut new_hold = hold;
-        ui.checkbox(&mut new_hold, "Hold (freeze outputs)");
-        if new_hold != hold {
-            self.publisher.with_setter(|s| {
-                s.begin_set_parameter(&self.params.hold);
-                s.set_parameter(&self.params.hold, new_hold);
-                s.end_set_parameter(&self.params.hold);
-            });
+        let p = &self.params;
+        for (param, label) in [(&p.hold, "Hold (freeze outputs)"), (&p.write_automation, "Write automation")] {
+            let on = param.value();
+            let mut new = on;
+            ui.checkbox(&mut new, label);
+            if new != on {
+                if let Some(context) = &self.gui_context {
+                    let setter = context.param_setter();
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter(param, new);
+                    setter.end_set_parameter(param);
+                }
+            }
         }
     }
 
     fn routes(&self, ui: &mut egui::Ui) {
         let midi = self.params.midi();
-        let (text, color) = match self.publisher.route() {
-            AutomationRoute::Live => ("host automation: live until the plugin is removed", OK),
-            AutomationRoute::LiveWhileEditorOpen => ("host automation (VST3): live while this editor is open", ACCENT),
-            AutomationRoute::NotYet => ("host automation: starts when the editor opens", WARN),
-        };
-        ui.colored_label(color, text);
+        let delay_s = self.status.output_delay_s.load(Ordering::Relaxed);
+        ui.colored_label(OK, format!("parameters: live from process(), {delay_s:.2} s after each step, editor or not"));
+        if self.params.write_automation.value() {
+            ui.colored_label(ACCENT, "writing the automation parameters (arm automation write in the host)");
+        }
         if midi.enabled {
-            ui.colored_label(OK, "MIDI CC: always on (editor or not)");
+            ui.colored_label(OK, "MIDI CC: on");
         } else {
             ui.colored_label(Color32::GRAY, "MIDI CC: off");
         }
-        let dropped = self.outputs.dropped_samples.load(Ordering::Relaxed);
-        if dropped > 0 {
-            ui.colored_label(WARN, format!("analysis fell behind: {dropped} samples skipped"));
+        let s = &self.status;
+        if s.offline.load(Ordering::Relaxed) {
+            ui.colored_label(OK, "offline render: waiting for the analysis (no late estimates)");
+        }
+        let dropped = s.dropped_samples.load(Ordering::Relaxed);
+        let late = s.late_estimates.load(Ordering::Relaxed);
+        let stalls = s.offline_stalls.load(Ordering::Relaxed);
+        if dropped > 0 || late > 0 || stalls > 0 {
+            ui.colored_label(
+                WARN,
+                format!(
+                    "analysis fell behind: {late} late estimates, {dropped} samples skipped, {stalls} render stalls"
+                ),
+            );
+        } else {
+            ui.colored_label(Color32::GRAY, "0 late estimates, 0 samples skipped");
         }
     }
 

@@ -1,38 +1,45 @@
 //! moodtap, the plugin: estimates valence and arousal of the audio passing
-//! through and offers them as host parameters (`valence`, `arousal`) and MIDI
-//! CC. Audio passes through untouched.
+//! through and offers them as host parameters (read-only `valence`,
+//! `arousal`; recordable `valence-automation`, `arousal-automation` while
+//! `write-automation` is on) and MIDI CC. Audio passes through untouched.
 //!
-//! - [`bridge`]: the only code `process()` runs (ring, atomics, MIDI CC).
-//! - [`analysis`]: the analysis thread, smoothing, and the model seam.
-//! - [`publish`]: the host-automation route through the editor's `GuiContext`.
-//! - [`params`], [`editor`].
+//! Modules, in the order data flows (none imports a later one):
+//! - [`params`], [`status`] (read-outs and counters), [`timeline`] (when an
+//!   estimate takes effect), [`model_slot`] (which model runs);
+//! - [`bridge`]: the only code `process()` runs (ring, offline wait,
+//!   sample-accurate parameter and MIDI CC output);
+//! - [`worker`]: the analysis thread;
+//! - [`editor`]: displays, and edits the user's settings.
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-pub mod analysis;
 pub mod bridge;
 pub mod editor;
+pub mod model_slot;
 pub mod params;
-pub mod publish;
+pub mod status;
+pub mod timeline;
+pub mod worker;
 
-use analysis::{AnalysisShared, AnalysisThread, ModelSlot, Outputs};
-use bridge::Bridge;
+use bridge::{Bridge, BridgeEnds};
 use editor::MoodtapEditor;
+use model_slot::ModelSlot;
 use params::MoodtapParams;
-use publish::{Publisher, Task};
+use status::Status;
+use timeline::Handoff;
+use worker::{AnalysisShared, AnalysisThread, WorkerEnds, ESTIMATE_QUEUE_LEN};
 
-/// CLAP plugin id (DESIGN.md §7).
+/// CLAP plugin id.
 pub const CLAP_ID: &str = "org.moodtap.moodtap";
 
 /// The plugin.
 pub struct Moodtap {
     params: Arc<MoodtapParams>,
-    outputs: Arc<Outputs>,
+    status: Arc<Status>,
     model: Arc<ModelSlot>,
-    publisher: Arc<Publisher>,
     editor_state: Arc<EguiEditorState>,
     bridge: Bridge,
     analysis: Option<AnalysisThread>,
@@ -41,16 +48,13 @@ pub struct Moodtap {
 impl Default for Moodtap {
     fn default() -> Self {
         let params = Arc::new(MoodtapParams::default());
-        let outputs = Arc::new(Outputs::default());
-        let editor_state = editor::default_state();
-        let open_state = editor_state.clone();
+        let status = Arc::new(Status::default());
         Self {
-            bridge: Bridge::new(params.clone(), outputs.clone()),
+            bridge: Bridge::new(params.clone(), status.clone()),
             params,
-            outputs,
+            status,
             model: Arc::new(ModelSlot::default()),
-            publisher: Arc::new(Publisher::new(move || open_state.is_open())),
-            editor_state,
+            editor_state: editor::default_state(),
             analysis: None,
         }
     }
@@ -58,10 +62,10 @@ impl Default for Moodtap {
 
 impl Moodtap {
     fn stop_analysis(&mut self) {
+        self.bridge.stop();
         if let Some(thread) = self.analysis.take() {
             thread.stop();
         }
-        self.bridge.stop();
     }
 }
 
@@ -89,23 +93,18 @@ impl Plugin for Moodtap {
 
     type Editor = EguiEditor<MoodtapEditor>;
     type SysExMessage = ();
-    type BackgroundTask = Task;
+    type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
     }
 
-    fn task_executor(&mut self) -> TaskExecutor<Self> {
-        Box::new(publish::executor(self.publisher.clone(), self.params.clone(), self.outputs.clone()))
-    }
-
-    fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        self.publisher.attach_executor(move |task| async_executor.execute_gui(task));
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         create_egui_editor(
             self.editor_state.clone(),
             Default::default(),
             EguiNiceSettings::new().with_tile("moodtap"),
-            MoodtapEditor::new(self.params.clone(), self.outputs.clone(), self.model.clone(), self.publisher.clone()),
+            MoodtapEditor::new(self.params.clone(), self.status.clone(), self.model.clone()),
         )
     }
 
@@ -115,28 +114,32 @@ impl Plugin for Moodtap {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        // A new rate or block size always arrives through here: rebuild.
+        // A new rate, block size or process mode always arrives through here: rebuild.
         self.stop_analysis();
         self.model.sync(&self.params.model_path);
-        let capacity = AnalysisThread::ring_capacity(buffer_config.sample_rate, buffer_config.max_buffer_size as usize);
-        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
-        self.bridge.start(producer);
-        self.analysis = Some(AnalysisThread::spawn(
-            consumer,
-            buffer_config.sample_rate,
-            AnalysisShared {
-                outputs: self.outputs.clone(),
-                params: self.params.clone(),
-                model: self.model.clone(),
-                publisher: self.publisher.clone(),
-            },
-        ));
+        let rate = buffer_config.sample_rate;
+        let capacity = AnalysisThread::ring_capacity(rate, buffer_config.max_buffer_size as usize);
+        let (samples_tx, samples_rx) = rtrb::RingBuffer::new(capacity);
+        let (estimates_tx, estimates_rx) = rtrb::RingBuffer::new(ESTIMATE_QUEUE_LEN);
+        let handoff = Arc::new(Handoff::default());
+        let thread = AnalysisThread::spawn(
+            WorkerEnds { samples: samples_rx, estimates: estimates_tx, handoff: handoff.clone() },
+            rate,
+            AnalysisShared { status: self.status.clone(), params: self.params.clone(), model: self.model.clone() },
+        );
+        self.bridge.start(BridgeEnds {
+            samples: samples_tx,
+            estimates: estimates_rx,
+            handoff,
+            worker: thread.thread(),
+            offline: buffer_config.process_mode == ProcessMode::Offline,
+        });
+        self.analysis = Some(thread);
         true
     }
 
     fn reset(&mut self) {
-        // May run on the audio thread: only flags.
-        self.outputs.reset_requested.store(true, std::sync::atomic::Ordering::Release);
+        // May run on the audio thread: the bridge only flags the new context.
         self.bridge.reset();
     }
 

@@ -1,11 +1,23 @@
 //! Parameters and persisted settings.
 //!
-//! Host-visible parameters are the two outputs (`valence`, `arousal`) and the
-//! `hold` switch. Everything a user sets once per project — MIDI routing,
-//! smoothing, the model file — is persisted with `#[persist]` instead of being
-//! a parameter: a host automating the CC number or the model path would make
-//! no sense, and keeping them out of the parameter list leaves the host's
-//! mapping menus with just the values worth following.
+//! Host-visible parameters:
+//! - `valence`, `arousal`: **outputs** (read-only meters: VST3 `kIsReadOnly`,
+//!   CLAP `CLAP_PARAM_IS_READONLY`, neither automatable nor modulatable). The
+//!   plugin sets them from `process()` at the sample where each estimate
+//!   takes effect; hosts display them and can link other parameters to them.
+//! - `hold`: freezes every output while on (an input, automatable).
+//! - `write-automation` and the two automatable **automation** parameters
+//!   `valence-automation`, `arousal-automation`: while the switch is on,
+//!   `process()` also writes each estimate into these, bracketed by gestures
+//!   (CLAP) and marked recordable, so a host in automation-write mode records
+//!   them as lanes; while it is off they are plain inputs the plugin ignores
+//!   (a recorded lane plays back through them, e.g. to drive linked effects).
+//!
+//! Everything a user sets once per project — MIDI routing, smoothing, the
+//! model file — is persisted with `#[persist]` instead of being a parameter:
+//! a host automating the CC number or the model path would make no sense, and
+//! keeping them out of the parameter list leaves the host's mapping menus with
+//! just the values worth following.
 //!
 //! Persisted settings are atomics so the audio thread reads them without locks.
 //! Values restored from a project are clamped when read (`MidiSettings::load`),
@@ -17,7 +29,7 @@ use nice_plug::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// Range of the output parameters: normalised value = value (DESIGN.md §7).
+/// Range of the valence/arousal parameters: normalised value = value.
 pub fn output_range() -> FloatRange {
     FloatRange::Linear { min: 0.0, max: 1.0 }
 }
@@ -38,13 +50,12 @@ pub const DEFAULT_CC_AROUSAL: u8 = 21;
 /// The plugin's parameters and persisted state.
 #[derive(Params)]
 pub struct MoodtapParams {
-    /// Estimated valence in [0, 1] (0 = negative, 1 = positive). An output:
-    /// the plugin writes it; anything a host writes is overwritten by the
-    /// next estimate.
+    /// Estimated valence in [0, 1] (0 = negative, 1 = positive). A read-only
+    /// output the plugin sets from `process()`.
     #[id = "valence"]
     pub valence: FloatParam,
 
-    /// Estimated arousal in [0, 1] (0 = calm, 1 = energetic). An output.
+    /// Estimated arousal in [0, 1] (0 = calm, 1 = energetic). A read-only output.
     #[id = "arousal"]
     pub arousal: FloatParam,
 
@@ -52,6 +63,21 @@ pub struct MoodtapParams {
     /// on so the estimate is current when released.
     #[id = "hold"]
     pub hold: BoolParam,
+
+    /// While on, every estimate is also written into the two automation
+    /// parameters as recordable, gesture-bracketed changes.
+    #[id = "write-automation"]
+    pub write_automation: BoolParam,
+
+    /// Valence as an automatable parameter, written only while
+    /// `write-automation` is on (what a host records as a lane).
+    #[id = "valence-automation"]
+    pub valence_automation: FloatParam,
+
+    /// Arousal as an automatable parameter, written only while
+    /// `write-automation` is on.
+    #[id = "arousal-automation"]
+    pub arousal_automation: FloatParam,
 
     /// Smoothing time constant in seconds (one-pole; 0 = none).
     #[persist = "smoothing-s"]
@@ -84,13 +110,16 @@ pub struct MoodtapParams {
 
 impl Default for MoodtapParams {
     fn default() -> Self {
-        let output = |name: &str| {
+        let value = |name: &str| {
             FloatParam::new(name, 0.5, output_range()).with_value_to_string(formatters::v2s_f32_rounded(3))
         };
         Self {
-            valence: output("Valence"),
-            arousal: output("Arousal"),
+            valence: value("Valence").output(),
+            arousal: value("Arousal").output(),
             hold: BoolParam::new("Hold", false),
+            write_automation: BoolParam::new("Write automation", false).non_automatable(),
+            valence_automation: value("Valence (automation)"),
+            arousal_automation: value("Arousal (automation)"),
             smoothing_s: Arc::new(AtomicF32::new(DEFAULT_SMOOTHING_S)),
             midi_enabled: Arc::new(AtomicBool::new(true)),
             midi_channel: Arc::new(AtomicU8::new(DEFAULT_MIDI_CHANNEL)),

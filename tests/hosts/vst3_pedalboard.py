@@ -6,10 +6,9 @@ Checks: the bundle loads; `valence` and `arousal` parameters exist with a
 stereo and mono at 22.05–192 kHz and block sizes 1–8192, including NaN/Inf
 samples; state round-trips through the host, including the persisted fields
 (MIDI routing, smoothing, model path) and a project whose model file is gone.
-Also *measures* (prints, does not assert) whether the host sees the estimate
-as parameter values without the editor: with nice-plug 0.4.2 it does not,
-because a VST3 host only learns of plugin-originated changes via
-performEdit, which needs the editor's GuiContext.
+Also *measures* (prints) what pedalboard's parameter objects show of the
+read-only valence/arousal meters: nothing, by JUCE's design (see
+test_measure_meters_in_a_juce_host); Ardour is where VST3 meters are asserted.
 
 Run: /work/venv/bin/python tests/hosts/vst3_pedalboard.py [BUNDLE]
 Default bundle: $MOODTAP_VST3, else $CARGO_TARGET_DIR/bundled/moodtap.vst3,
@@ -192,20 +191,22 @@ def test_state_round_trip_with_persisted_fields_and_missing_model():
     assert component_state(r.raw_state) == component_state(q.raw_state)
 
 
-def test_measure_parameter_route_without_editor():
-    """Measurement, not an assertion: is the estimate visible as a VST3 parameter without the editor?"""
-    p = load()
-    x = np.stack([music(20.0, 48000)] * 2)
-    before = (p.valence, p.arousal)
-    # pedalboard processes faster than real time; the analysis thread needs
-    # wall-clock time, so feed in chunks with pauses.
-    import time
+def test_measure_meters_in_a_juce_host():
+    """Measurement, not an assertion: do the read-only meters show in pedalboard's parameter objects?
 
+    They cannot, by JUCE's design: its VST3 host takes outputParameterChanges
+    into a dispatcher that forwards them to the edit controller on the JUCE
+    message thread (which pedalboard never runs), and its parameter objects
+    read a host-side cache only host writes update. The meters are asserted
+    in Ardour (tests/hosts/ardour_vst3.py) and the CLAP host tests instead.
+    """
+    p = load()
+    x = np.stack([music(10.0, 48000)] * 2)
+    seen = [(p.valence, p.arousal)]
     for k in range(0, x.shape[1], 48000):
         p.process(x[:, k : k + 48000], 48000, buffer_size=512, reset=False)
-        time.sleep(0.05)
-    after = (p.valence, p.arousal)
-    print(f"  VST3 without editor: valence/arousal before {before}, after 20 s of music {after}")
+        seen.append((p.valence, p.arousal))
+    print(f"  pedalboard's view of (valence, arousal) per second: {sorted(set(seen))}")
 
 
 def main() -> int:

@@ -18,8 +18,8 @@ use clack_extensions::gui::{
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::note_ports::{HostNotePorts, HostNotePortsImpl, NoteDialects, NotePortRescanFlags};
 use clack_extensions::params::{
-    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer, ParamRescanFlags,
-    PluginParams,
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer, ParamInfoFlags,
+    ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::PluginState;
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
@@ -265,11 +265,52 @@ pub struct ParamListing {
     pub default: f64,
     /// CLAP_PARAM_IS_AUTOMATABLE set.
     pub automatable: bool,
+    /// CLAP_PARAM_IS_MODULATABLE set.
+    pub modulatable: bool,
+    /// CLAP_PARAM_IS_READONLY set.
+    pub read_only: bool,
+    /// CLAP_PARAM_IS_HIDDEN set.
+    pub hidden: bool,
 }
+
+/// What one output event was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OutKind {
+    /// A MIDI 1.0 message.
+    Midi([u8; 3]),
+    /// CLAP_EVENT_PARAM_VALUE: parameter id, plain value.
+    ParamValue(u32, f64),
+    /// CLAP_EVENT_PARAM_GESTURE_BEGIN for a parameter id.
+    GestureBegin(u32),
+    /// CLAP_EVENT_PARAM_GESTURE_END for a parameter id.
+    GestureEnd(u32),
+}
+
+/// One output event with its place on the stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutEvent {
+    /// Stream position (samples since activation) = block start + event time.
+    pub pos: u64,
+    /// Index of the block it came in.
+    pub block: usize,
+    /// The event's time inside its block (sample offset).
+    pub time: u32,
+    /// CLAP event flags (`CLAP_EVENT_IS_LIVE` = 1, `CLAP_EVENT_DONT_RECORD` = 2).
+    pub flags: u32,
+    /// What it was.
+    pub kind: OutKind,
+}
+
+/// `CLAP_EVENT_IS_LIVE`.
+pub const FLAG_IS_LIVE: u32 = 1;
+/// `CLAP_EVENT_DONT_RECORD`.
+pub const FLAG_DONT_RECORD: u32 = 2;
 
 /// Events the plugin output during processing, classified.
 #[derive(Debug, Default, Clone)]
 pub struct Collected {
+    /// Every output event in the order the plugin pushed them.
+    pub events: Vec<OutEvent>,
     /// (block index, status, data1, data2) of MIDI 1.0 output events.
     pub midi: Vec<(usize, u8, u8, u8)>,
     /// (block index, param id, value) of CLAP_EVENT_PARAM_VALUE output events.
@@ -278,6 +319,8 @@ pub struct Collected {
     pub gesture_begins: usize,
     /// Gesture ends.
     pub gesture_ends: usize,
+    /// Blocks whose output events were not sorted by time (CLAP requires sorted).
+    pub unsorted_blocks: usize,
     /// Frames processed.
     pub frames: usize,
     /// Blocks processed.
@@ -289,20 +332,41 @@ pub struct Collected {
 }
 
 impl Collected {
-    fn take_events(&mut self, block: usize, events: &EventBuffer) {
+    fn take_events(&mut self, block: usize, block_start: u64, events: &EventBuffer) {
+        let mut last_time = 0u32;
+        let mut sorted = true;
         for e in events.iter() {
-            if let Some(m) = e.as_event::<MidiEvent>() {
+            let header = e.header();
+            let time = header.time();
+            sorted &= time >= last_time;
+            last_time = time;
+            let kind = if let Some(m) = e.as_event::<MidiEvent>() {
                 let d = m.data();
                 self.midi.push((block, d[0], d[1], d[2]));
+                OutKind::Midi(d)
             } else if let Some(p) = e.as_event::<ParamValueEvent>() {
-                if let Some(id) = p.param_id() {
-                    self.param_values.push((block, id.get(), p.value()));
-                }
-            } else if e.as_event::<ParamGestureBeginEvent>().is_some() {
+                let Some(id) = p.param_id() else { continue };
+                self.param_values.push((block, id.get(), p.value()));
+                OutKind::ParamValue(id.get(), p.value())
+            } else if let Some(g) = e.as_event::<ParamGestureBeginEvent>() {
                 self.gesture_begins += 1;
-            } else if e.as_event::<ParamGestureEndEvent>().is_some() {
+                OutKind::GestureBegin(g.param_id().map(|i| i.get()).unwrap_or(u32::MAX))
+            } else if let Some(g) = e.as_event::<ParamGestureEndEvent>() {
                 self.gesture_ends += 1;
-            }
+                OutKind::GestureEnd(g.param_id().map(|i| i.get()).unwrap_or(u32::MAX))
+            } else {
+                continue;
+            };
+            self.events.push(OutEvent {
+                pos: block_start + u64::from(time),
+                block,
+                time,
+                flags: header.flags().bits(),
+                kind,
+            });
+        }
+        if !sorted {
+            self.unsorted_blocks += 1;
         }
     }
 
@@ -314,6 +378,17 @@ impl Collected {
     /// Parameter values seen for `id` in order.
     pub fn values_of(&self, id: u32) -> Vec<f64> {
         self.param_values.iter().filter(|&&(_, i, _)| i == id).map(|&(_, _, v)| v).collect()
+    }
+
+    /// (stream position, value) of every value event for `id`.
+    pub fn timed_values_of(&self, id: u32) -> Vec<(u64, f64)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e.kind {
+                OutKind::ParamValue(i, v) if i == id => Some((e.pos, v)),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -328,6 +403,17 @@ pub struct Run {
     pub block_sizes: Vec<usize>,
     /// Audio speed relative to real time (pacing); `None` = as fast as possible.
     pub speed: Option<f64>,
+    /// Render offline (CLAP render extension, `CLAP_RENDER_OFFLINE`) instead of realtime.
+    pub offline: bool,
+    /// Parameter changes (id, plain value) sent as input events at time 0 of the first block.
+    pub set_params: Vec<(u32, f64)>,
+}
+
+impl Run {
+    /// Realtime stereo at `rate` in `block`-sample blocks.
+    pub fn stereo(rate: f64, block: usize, speed: Option<f64>) -> Self {
+        Self { sample_rate: rate, channels: 2, block_sizes: vec![block], speed, offline: false, set_params: Vec::new() }
+    }
 }
 
 /// A loaded and initialised plugin instance in the test host.
@@ -408,7 +494,10 @@ impl Host {
                     min: info.min_value,
                     max: info.max_value,
                     default: info.default_value,
-                    automatable: info.flags.contains(clack_extensions::params::ParamInfoFlags::IS_AUTOMATABLE),
+                    automatable: info.flags.contains(ParamInfoFlags::IS_AUTOMATABLE),
+                    modulatable: info.flags.contains(ParamInfoFlags::IS_MODULATABLE),
+                    read_only: info.flags.contains(ParamInfoFlags::IS_READONLY),
+                    hidden: info.flags.contains(ParamInfoFlags::IS_HIDDEN),
                 });
             }
         }
@@ -421,6 +510,16 @@ impl Host {
         let handle = self.instance.plugin_handle();
         let id = ClapId::new(id);
         ext.get_value(&handle, id).ok_or_else(|| anyhow!("get_value({id:?}) failed"))
+    }
+
+    /// Switches the plugin between realtime and offline rendering (CLAP render
+    /// extension; only while deactivated, as the host must).
+    pub fn set_render_mode(&mut self, offline: bool) -> Result<()> {
+        use clack_extensions::render::{PluginRender, RenderMode};
+        let handle = self.instance.plugin_handle();
+        let ext = handle.get_extension::<PluginRender>().ok_or_else(|| anyhow!("no render extension"))?;
+        let mode = if offline { RenderMode::Offline } else { RenderMode::Realtime };
+        ext.set(&handle, mode).map_err(|e| anyhow!("render set: {e:?}"))
     }
 
     /// Selects the audio-ports configuration whose main input has `channels`
@@ -469,6 +568,7 @@ impl Host {
     /// meanwhile (and calling `on_main` after each), then stops and
     /// deactivates. Returns the output events and bit-exactness.
     pub fn process_audio(&mut self, input: &[f32], run: &Run, mut on_main: impl FnMut(&mut Self)) -> Result<Collected> {
+        self.set_render_mode(run.offline)?;
         let max_block = run.block_sizes.iter().copied().max().unwrap_or(1).max(1);
         let config = PluginAudioConfiguration {
             sample_rate: run.sample_rate,
@@ -522,7 +622,10 @@ fn audio_thread(
     let mut in_ports = AudioPorts::with_capacity(ch, 1);
     let mut out_ports = AudioPorts::with_capacity(ch, 1);
     let mut out_events = EventBuffer::with_capacity(256);
-    let in_events = EventBuffer::new();
+    let mut in_events = EventBuffer::new();
+    for &(id, value) in &run.set_params {
+        in_events.push(&ParamValueEvent::new(0, ClapId::new(id), Pckn::match_all(), value));
+    }
     let mut collected = Collected::default();
     collected.block_ns.reserve(input.len() / run.block_sizes.iter().copied().filter(|&b| b > 0).min().unwrap_or(1) + 2);
     let start = std::time::Instant::now();
@@ -562,7 +665,8 @@ fn audio_thread(
                 .map_err(|e| anyhow!("process: {e:?}"))?;
             collected.block_ns.push(t.elapsed().as_nanos() as u64);
         }
-        collected.take_events(collected.blocks, &out_events);
+        collected.take_events(collected.blocks, pos as u64, &out_events);
+        in_events.clear();
         // Bit-exact: compare bit patterns so NaN inputs count too.
         if out_bufs.iter().any(|o| o[..n].iter().zip(&input[pos..pos + n]).any(|(a, b)| a.to_bits() != b.to_bits())) {
             collected.non_bit_exact_blocks += 1;
@@ -703,4 +807,37 @@ pub fn rss_bytes() -> u64 {
     let Ok(s) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
     let pages: u64 = s.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
     pages * 4096
+}
+
+// ---------------------------------------------------------------- CLI and files
+
+/// The `moodtap` CLI: `MOODTAP_CLI`, else `<target>/debug/moodtap`, else
+/// `<target>/release/moodtap` (`cargo test --workspace` builds the debug one).
+pub fn cli_binary() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("MOODTAP_CLI") {
+        return Ok(PathBuf::from(p));
+    }
+    for profile in ["debug", "release"] {
+        let p = target_dir().join(profile).join("moodtap");
+        if p.exists() {
+            return Ok(p);
+        }
+    }
+    bail!("no moodtap CLI binary: run `cargo build -p moodtap-trainer` (or set MOODTAP_CLI)")
+}
+
+/// Writes mono f32 samples as a 32-bit float WAV.
+pub fn write_wav_f32(path: &Path, samples: &[f32], rate: u32) -> Result<()> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).with_context(|| format!("create {}", path.display()))?;
+    for &x in samples {
+        w.write_sample(x)?;
+    }
+    w.finalize()?;
+    Ok(())
 }

@@ -19,7 +19,7 @@ fn main() -> Result<()> {
     let rss_bare = rss_bytes();
     let mut host = Host::load(&bundle)?;
     let rss_loaded = rss_bytes();
-    let run = Run { sample_rate: 48_000.0, channels: 2, block_sizes: vec![512], speed: Some(4.0) };
+    let run = Run::stereo(48_000.0, 512, Some(4.0));
     let mut cpu = 0.0f64;
     let mut rss_peak = 0u64;
     let c = host.process_audio(&input, &run, |_| {
