@@ -53,13 +53,17 @@ pub struct StepConfig {
 
 /// Longest window a step may summarise, s (bounds the row ring).
 pub const MAX_WINDOW_S: f64 = 10.0;
+/// Shortest step window, s: ten 10 ms LLD frames, the least over which the
+/// eGeMAPS functionals (percentiles, slopes, rise/fall rates) mean anything;
+/// shorter windows gave constant-zero columns.
+pub const MIN_WINDOW_S: f64 = 0.1;
 
 /// Why a step extractor cannot be built.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     /// Window or hop out of range.
     #[error(
-        "invalid step timing: window {window_s} s (0 < window ≤ {MAX_WINDOW_S}), hop {hop_s} s (must be ≥ 0.01 s)"
+        "invalid step timing: window {window_s} s ({MIN_WINDOW_S} ≤ window ≤ {MAX_WINDOW_S}), hop {hop_s} s (must be ≥ 0.01 s)"
     )]
     InvalidTiming {
         /// Requested window.
@@ -126,7 +130,7 @@ impl StepExtractor {
     /// A step extractor at `sample_rate_hz` (the analysis rate, 22 050 Hz).
     pub fn new(sample_rate_hz: u32, config: StepConfig) -> Result<Self, StepError> {
         let StepConfig { window_s, hop_s } = config;
-        if !(window_s > 0.0 && window_s <= MAX_WINDOW_S && hop_s >= 0.01 && hop_s.is_finite()) {
+        if !(window_s >= MIN_WINDOW_S && window_s <= MAX_WINDOW_S && hop_s >= 0.01 && hop_s.is_finite()) {
             return Err(StepError::InvalidTiming { window_s, hop_s });
         }
         let frontend = FrontEnd::new(sample_rate_hz);

@@ -18,6 +18,32 @@ use symphonia::core::meta::MetadataOptions;
 
 use super::{downmix_frame, MAX_RATE_HZ, MIN_RATE_HZ};
 
+/// The containers and codecs this build decodes, for messages.
+#[cfg(feature = "opus")]
+pub const SUPPORTED_FORMATS: &str = "WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus, AIFF";
+/// The containers and codecs this build decodes, for messages.
+#[cfg(not(feature = "opus"))]
+pub const SUPPORTED_FORMATS: &str = "WAV, FLAC, MP3, Ogg Vorbis, AIFF";
+
+/// symphonia's codecs, plus libopus for Opus when the `opus` feature is on.
+fn codecs() -> &'static symphonia::core::codecs::registry::CodecRegistry {
+    #[cfg(feature = "opus")]
+    {
+        static REGISTRY: std::sync::OnceLock<symphonia::core::codecs::registry::CodecRegistry> =
+            std::sync::OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            let mut registry = symphonia::core::codecs::registry::CodecRegistry::new();
+            symphonia::default::register_enabled_codecs(&mut registry);
+            registry.register_audio_decoder::<symphonia_adapter_libopus::OpusDecoder>();
+            registry
+        })
+    }
+    #[cfg(not(feature = "opus"))]
+    {
+        symphonia::default::get_codecs()
+    }
+}
+
 /// Why audio could not be read. Messages say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
@@ -30,7 +56,7 @@ pub enum AudioError {
         source: std::io::Error,
     },
     /// No decoder recognised the container (not audio, or an unsupported format).
-    #[error("{what} is not a supported audio file (supported: WAV, FLAC, MP3, Ogg Vorbis, AIFF): {detail}")]
+    #[error("{what} is not a supported audio file (supported: {SUPPORTED_FORMATS}): {detail}")]
     UnsupportedFormat {
         /// File or stream description.
         what: String,
@@ -70,6 +96,8 @@ pub struct DecodeStats {
     pub truncated: bool,
     /// Non-finite decoded samples replaced by 0.
     pub nonfinite_samples: usize,
+    /// Samples beyond ±[`super::MAX_ABS_SAMPLE`] (+30 dBFS) clipped to it.
+    pub clipped_samples: usize,
 }
 
 /// A whole decoded file.
@@ -104,7 +132,17 @@ pub struct Decoder {
     mono: Vec<f32>,
     stats: DecodeStats,
     finished: bool,
+    /// Frames the container announces (WAV header, MP3 Xing/Info tag, FLAC
+    /// stream info), if it does; a clean end far short of it is a truncation.
+    expected_frames: Option<u64>,
+    /// Frames decoded so far.
+    decoded_frames: u64,
 }
+
+/// Frames a stream may end short of its announced length without being
+/// called truncated: encoder delay and padding plus a few codec frames
+/// (4 × 1152 for MP3).
+const TRUNCATION_SLACK_FRAMES: u64 = 4 * 1152;
 
 impl std::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -152,7 +190,7 @@ impl Decoder {
         let params = track.codec_params.as_ref().and_then(|p| p.audio()).cloned().ok_or_else(|| {
             AudioError::NoAudioTrack { what: what.clone(), detail: "unknown codec parameters".into() }
         })?;
-        let decoder = symphonia::default::get_codecs()
+        let decoder = codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| AudioError::NoAudioTrack { what: what.clone(), detail: e.to_string() })?;
         let sample_rate_hz = params.sample_rate.unwrap_or(0);
@@ -160,6 +198,9 @@ impl Decoder {
             return Err(AudioError::UnsupportedRate { what, rate_hz: sample_rate_hz });
         }
         let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+        let expected_frames = track
+            .num_frames
+            .map(|n| n.saturating_sub(u64::from(track.delay.unwrap_or(0)) + u64::from(track.padding.unwrap_or(0))));
         Ok(Self {
             what,
             format,
@@ -171,6 +212,8 @@ impl Decoder {
             mono: Vec::new(),
             stats: DecodeStats::default(),
             finished: false,
+            expected_frames,
+            decoded_frames: 0,
         })
     }
 
@@ -206,6 +249,10 @@ impl Decoder {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     self.finished = true;
+                    // Some demuxers (MP3) end cleanly at a cut: compare with the announced length.
+                    if self.expected_frames.is_some_and(|n| self.decoded_frames + TRUNCATION_SLACK_FRAMES < n) {
+                        self.stats.truncated = true;
+                    }
                     break;
                 }
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -235,11 +282,14 @@ impl Decoder {
                     buf.copy_to_vec_interleaved::<f32>(&mut self.interleaved);
                     self.mono.clear();
                     for frame in self.interleaved.chunks_exact(ch) {
-                        if frame.iter().any(|x| !x.is_finite()) {
+                        if frame.iter().any(|x| !(x.abs() <= super::MAX_ABS_SAMPLE)) {
                             self.stats.nonfinite_samples += frame.iter().filter(|x| !x.is_finite()).count();
+                            self.stats.clipped_samples +=
+                                frame.iter().filter(|x| x.is_finite() && x.abs() > super::MAX_ABS_SAMPLE).count();
                         }
                         self.mono.push(downmix_frame(frame));
                     }
+                    self.decoded_frames += self.mono.len() as u64;
                     if self.mono.is_empty() {
                         continue;
                     }

@@ -237,8 +237,27 @@ pub enum ModelFileError {
 pub struct DimensionMetrics {
     /// Root-mean-square error.
     pub rmse: f64,
-    /// Coefficient of determination.
+    /// Coefficient of determination; NaN when undefined (held-out labels
+    /// without variance), stored as JSON `null`.
+    #[serde(with = "undefined_as_null")]
     pub r2: f64,
+}
+
+/// serde for a metric that may be undefined: NaN ⇄ JSON `null` (JSON has no NaN).
+mod undefined_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if value.is_nan() {
+            s.serialize_none()
+        } else {
+            s.serialize_f64(*value)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 /// Held-out metrics per dimension.
@@ -396,10 +415,11 @@ impl ModelMetadata {
             for (field, value, ok) in [
                 ("valence.rmse", m.valence.rmse, m.valence.rmse >= 0.0),
                 ("arousal.rmse", m.arousal.rmse, m.arousal.rmse >= 0.0),
-                ("valence.r2", m.valence.r2, m.valence.r2 <= 1.0),
-                ("arousal.r2", m.arousal.r2, m.arousal.r2 <= 1.0),
+                ("valence.r2", m.valence.r2, m.valence.r2.is_nan() || m.valence.r2 <= 1.0),
+                ("arousal.r2", m.arousal.r2, m.arousal.r2.is_nan() || m.arousal.r2 <= 1.0),
             ] {
-                if !value.is_finite() || !ok {
+                // NaN is an undefined R² (allowed); infinities never are.
+                if value.is_infinite() || !ok {
                     return Err(ModelFileError::Metric { field, value });
                 }
             }
@@ -569,9 +589,40 @@ pub(crate) fn load_record(config: &ModelConfig, record: &[u8], device: &Device) 
         config
             .init(device)
             .try_load_record(record.cast_to_module_dtype())
-            .map_err(|e| ModelFileError::Record(e.to_string()))
+            .map_err(|e| ModelFileError::Record(summarize_record_error(config, &e.to_string())))
     }));
     result.unwrap_or(Err(ModelFileError::RecordPanicked))
+}
+
+/// A short account of why burn refused a record: which groups of tensors are
+/// unused, missing or misshapen (burn lists every tensor by name), for the
+/// architecture the metadata names.
+fn summarize_record_error(config: &ModelConfig, burn: &str) -> String {
+    // Tensor names are the quoted strings in burn's message.
+    let names: Vec<&str> = burn.split('"').skip(1).step_by(2).collect();
+    let mut groups: Vec<&str> = names.iter().map(|n| n.split('.').next().unwrap_or(n)).collect();
+    groups.dedup();
+    groups.sort_unstable();
+    groups.dedup();
+    let what = if burn.contains("Unused") {
+        "tensors the named architecture does not have"
+    } else if burn.contains("Missing") {
+        "the named architecture needs tensors the file lacks"
+    } else {
+        "tensor shapes differ"
+    };
+    let detail = if names.is_empty() {
+        burn.chars().take(160).collect::<String>()
+    } else {
+        format!("{} {what} ({})", names.len(), groups.iter().map(|g| format!("{g}.*")).collect::<Vec<_>>().join(", "))
+    };
+    format!(
+        "the weights are not those of a {} network with {} conv channels and {} LSTM units: {detail}; \
+         the file was edited or damaged: use the file `moodtap train` wrote",
+        config.architecture.name(),
+        config.conv_channels,
+        config.lstm_hidden
+    )
 }
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib's `crc32`.

@@ -351,3 +351,45 @@ fn normalize_uses_file_statistics() {
     model.normalize(&mut row);
     assert!(row.iter().all(|v| (v - 2.0).abs() < 1e-5), "{row:?}");
 }
+
+/// A file whose architecture or sizes were edited (checksum re-sealed) is
+/// refused when loaded, with a short message about the weights, or it runs:
+/// it never loads and then fails on every prediction.
+#[test]
+fn edited_architecture_is_refused_at_load_or_runs() {
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let set = |path: &'static [&'static str], v: serde_json::Value| -> Edit {
+        Box::new(move |m: &mut serde_json::Value| {
+            let mut x = m;
+            for k in path {
+                x = &mut x[*k];
+            }
+            *x = v.clone();
+        })
+    };
+    let edits: Vec<(&str, Edit)> = vec![
+        ("bilstm", set(&["model", "architecture"], "bilstm".into())),
+        ("cnn-bilstm", set(&["model", "architecture"], "cnn-bilstm".into())),
+        ("bilstm-sa", set(&["model", "architecture"], "bilstm-sa".into())),
+        ("conv_channels", set(&["model", "conv_channels"], 24.into())),
+        ("lstm_hidden", set(&["model", "lstm_hidden"], 7.into())),
+        ("model t_steps", set(&["model", "t_steps"], 20.into())),
+    ];
+    let mut outcomes = Vec::new();
+    for (name, edit) in &edits {
+        match with_metadata(|v| edit(v)) {
+            Ok(mut model) => {
+                let input = vec![0.0; model.input_len()];
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.predict(&input)));
+                assert!(matches!(r, Ok(Ok(_))), "{name}: loaded, then predict gives {r:?}");
+                outcomes.push(format!("{name}: runs"));
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.len() < 300, "{name}: message too long to read: {msg}");
+                outcomes.push(format!("{name}: {msg}"));
+            }
+        }
+    }
+    eprintln!("{outcomes:#?}");
+}

@@ -163,11 +163,13 @@ impl Trainer {
     }
 }
 
-/// RMSE and R² (paper eq. 25–26) for one dimension. R² is 0 when the targets are constant.
+/// RMSE and R² (paper eq. 25–26) for one dimension. R² is undefined (NaN)
+/// when the targets have no variance — a single held-out song, or all labels
+/// equal — because it divides by that variance; RMSE is 0 for no songs.
 pub fn dimension_metrics(predicted: &[f32], target: &[f32]) -> DimensionMetrics {
     let n = predicted.len().min(target.len());
     if n == 0 {
-        return DimensionMetrics { rmse: 0.0, r2: 0.0 };
+        return DimensionMetrics { rmse: 0.0, r2: f64::NAN };
     }
     let mean = target[..n].iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
     let (mut ss_res, mut ss_tot) = (0.0f64, 0.0f64);
@@ -175,7 +177,10 @@ pub fn dimension_metrics(predicted: &[f32], target: &[f32]) -> DimensionMetrics 
         ss_res += (f64::from(*p) - f64::from(*t)).powi(2);
         ss_tot += (f64::from(*t) - mean).powi(2);
     }
-    DimensionMetrics { rmse: (ss_res / n as f64).sqrt(), r2: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 } }
+    DimensionMetrics {
+        rmse: (ss_res / n as f64).sqrt(),
+        r2: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { f64::NAN },
+    }
 }
 
 /// Metrics for interleaved `[valence, arousal]` pairs (the network's output layout).
@@ -229,5 +234,9 @@ mod tests {
         let both = metrics(&[0.0, 0.5, 1.0, 0.5], &[0.0, 0.0, 1.0, 1.0]);
         assert_eq!(both.valence.rmse, 0.0);
         assert!((both.arousal.rmse - 0.5).abs() < 1e-12);
+        // One song, or constant labels: R² divides by zero, so it is undefined.
+        let one = dimension_metrics(&[0.3], &[0.5]);
+        assert!((one.rmse - 0.2).abs() < 1e-7 && one.r2.is_nan());
+        assert!(dimension_metrics(&[0.1, 0.9], &[0.5, 0.5]).r2.is_nan());
     }
 }

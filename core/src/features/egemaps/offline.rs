@@ -37,13 +37,47 @@ impl FileLlds {
     }
 }
 
+/// Whole-file eGeMAPS fed in blocks, so a long file never has to be in
+/// memory as samples: only its smoothed rows (25 LLDs per 10 ms) are kept.
+/// [`analyze`] is this over one slice.
+pub struct FileAnalyzer {
+    egemaps: Egemaps,
+    smoother: LldSmoother,
+    rows: Vec<SmoothedLlds>,
+    sample_rate_hz: u32,
+}
+
+impl FileAnalyzer {
+    /// An analyzer for mono audio at `sample_rate_hz`.
+    pub fn new(sample_rate_hz: u32) -> Result<Self, EgemapsError> {
+        Ok(Self {
+            egemaps: Egemaps::new(sample_rate_hz)?,
+            smoother: LldSmoother::new(),
+            rows: Vec::new(),
+            sample_rate_hz,
+        })
+    }
+
+    /// Feeds the next block of samples (any length).
+    pub fn push(&mut self, samples: &[f32]) {
+        let Self { egemaps, smoother, rows, .. } = self;
+        egemaps.push(samples, |f| rows.extend(smoother.push(&f.llds)));
+    }
+
+    /// End of input: openSMILE's end-of-file flush, then every row.
+    pub fn finish(mut self) -> FileLlds {
+        let Self { egemaps, smoother, rows, .. } = &mut self;
+        egemaps.finish(|f| rows.extend(smoother.push(&f.llds)));
+        rows.extend(smoother.flush().into_iter().flatten());
+        let row_period_s = self.egemaps.framing().hop as f64 / self.sample_rate_hz as f64;
+        FileLlds { rows: self.rows, row_period_s }
+    }
+}
+
 /// Runs eGeMAPS v02 over a whole mono signal at `sample_rate_hz`.
 pub fn analyze(samples: &[f32], sample_rate_hz: u32) -> Result<FileLlds, EgemapsError> {
-    let mut e = Egemaps::new(sample_rate_hz)?;
-    let mut smoother = LldSmoother::new();
-    let mut rows = Vec::with_capacity(samples.len() / e.framing().hop + 8);
-    e.push(samples, |f| rows.extend(smoother.push(&f.llds)));
-    e.finish(|f| rows.extend(smoother.push(&f.llds)));
-    rows.extend(smoother.flush().into_iter().flatten());
-    Ok(FileLlds { rows, row_period_s: e.framing().hop as f64 / sample_rate_hz as f64 })
+    let mut a = FileAnalyzer::new(sample_rate_hz)?;
+    a.rows.reserve(samples.len() / a.egemaps.framing().hop + 8);
+    a.push(samples);
+    Ok(a.finish())
 }
