@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential pkg-config
+  build-essential pkg-config cmake
   libx11-dev libx11-xcb-dev libxcb1-dev libxcb-dri2-0-dev libxcb-icccm4-dev libxcursor-dev
   libxkbcommon-dev libgl1-mesa-dev libglu1-mesa-dev libasound2-dev libjack-jackd2-dev
   libfontconfig1-dev libfreetype6-dev

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   # build
-  build-essential pkg-config python3-venv
+  build-essential pkg-config python3-venv cmake
   # plugin GUI / standalone (baseview, egui_glow, nice-plug standalone)
   libx11-dev libx11-xcb-dev libxcb1-dev libxcb-dri2-0-dev libxcb-icccm4-dev libxcursor-dev
   libxkbcommon-dev libgl1-mesa-dev libglu1-mesa-dev libasound2-dev libjack-jackd2-dev
@@ -19,6 +19,8 @@ APT_PACKAGES=(
   ardour
   # test material: speech, conversion, freely licensed music
   espeak-ng sox libsox-fmt-all ffmpeg timgm6mb-soundfont
+  # GNU time: peak memory of CLI runs (trainer/tests/hostile_cli.rs)
+  time
   singularity-music hyperrogue-music warzone2100-music
 )
 

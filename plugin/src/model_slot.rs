@@ -43,9 +43,13 @@ impl ModelInfo {
             if t.date.is_empty() { "undated" } else { t.date.as_str() }
         );
         if let Some(m) = &t.metrics {
+            let r2 = |x: f64| if x.is_finite() { format!("{x:.2}") } else { String::from("undefined") };
             provenance.push_str(&format!(
-                "; held-out RMSE V {:.3} / A {:.3}, R² V {:.2} / A {:.2}",
-                m.valence.rmse, m.arousal.rmse, m.valence.r2, m.arousal.r2
+                "; held-out RMSE V {:.3} / A {:.3}, R² V {} / A {}",
+                m.valence.rmse,
+                m.arousal.rmse,
+                r2(m.valence.r2),
+                r2(m.arousal.r2)
             ));
         }
         if !t.notes.is_empty() {

@@ -73,13 +73,13 @@ pub struct ExtractArgs {
     #[arg(long, value_delimiter = ',', default_value = "99")]
     pub steps: Vec<u32>,
     /// Seconds of context a model sees; steps are context_s / T apart.
-    #[arg(long, default_value_t = 45.0)]
+    #[arg(long, default_value_t = 45.0, value_parser = crate::arg_values::context_s, allow_hyphen_values = true)]
     pub context_s: f64,
     /// Seconds each step summarises.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::arg_values::window_s, allow_hyphen_values = true)]
     pub window_s: f64,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = one per core; capped at the songs to extract and the cores).
+    #[arg(long, default_value_t = 0, value_parser = crate::jobs::parse_jobs, allow_hyphen_values = true)]
     pub jobs: usize,
     /// Process only shard K of N (0-based K; songs whose stable id hash mod N is K).
     #[arg(long)]
@@ -105,7 +105,7 @@ pub struct SelectArgs {
     #[arg(long, value_enum, default_value_t = SearchArg::Exhaustive)]
     pub search: SearchArg,
     /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub folds: usize,
     /// Fold shuffle seed (paper: 66).
     #[arg(long, default_value_t = 66)]
@@ -117,7 +117,7 @@ pub struct SelectArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Subsets shown in the printed table.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::arg_values::count, allow_hyphen_values = true)]
     pub top: usize,
 }
 
@@ -157,6 +157,10 @@ pub struct MergeArgs {
     /// replaces there are deleted, other sources are left untouched).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// When sources give one song different labels: keep the labels of the
+    /// first or the last source given (default: stop and list the songs).
+    #[arg(long, value_enum)]
+    pub prefer: Option<cache::merge::Prefer>,
 }
 
 /// Arguments of `moodtap cache info`.
@@ -169,7 +173,7 @@ pub struct InfoArgs {
 /// Arguments of `moodtap features`.
 #[derive(Debug, Args)]
 pub struct FeaturesArgs {
-    /// Audio file (WAV, FLAC, MP3, Ogg Vorbis, AIFF; any rate 8–192 kHz; channels are averaged).
+    /// Audio file (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus, AIFF; any rate 8–192 kHz; channels are averaged).
     pub file: PathBuf,
     /// Feature set.
     #[arg(long, value_enum, default_value_t = FeatureSet::Egemaps)]
@@ -181,10 +185,10 @@ pub struct FeaturesArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// `--level steps`: seconds each step summarises.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::arg_values::window_s, allow_hyphen_values = true)]
     pub window_s: f64,
     /// `--level steps`: seconds between steps (default 45/99, the model's context over T = 99).
-    #[arg(long, default_value_t = 45.0 / 99.0)]
+    #[arg(long, default_value_t = 45.0 / 99.0, value_parser = crate::arg_values::hop_s, allow_hyphen_values = true)]
     pub hop_s: f64,
 }
 
@@ -207,7 +211,7 @@ pub struct CorpusArgs {
     #[arg(long, env = "MOODTAP_SOUNDFONT", default_value = corpus::DEFAULT_SOUNDFONT)]
     pub soundfont: PathBuf,
     /// Worker threads (0 = one per core); the output does not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::jobs::parse_jobs, allow_hyphen_values = true)]
     pub threads: usize,
     /// Do not draw a progress bar.
     #[arg(long)]
@@ -268,19 +272,27 @@ fn run_corpus(args: &CorpusArgs) -> anyhow::Result<()> {
 
 fn run_features(args: &FeaturesArgs) -> anyhow::Result<()> {
     let timing = features::StepTiming { window_s: args.window_s, hop_s: args.hop_s };
+    let mut report = None;
     let result = match &args.out {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            features::write_features(&args.file, args.set, args.level, timing, &mut w)
+            crate::output::check_outputs(&[path.as_path()], &[args.file.as_path()])?;
+            crate::output::write_atomically(path, |w| {
+                features::write_features(&args.file, args.set, args.level, timing, w).map(|r| report = Some(r))
+            })
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
             features::write_features(&args.file, args.set, args.level, timing, &mut w)
+                .map(|r| report = Some(r))
+                .map_err(anyhow::Error::from)
         }
     };
-    result.with_context(|| format!("features of {}", args.file.display()))
+    result.with_context(|| format!("features of {}", args.file.display()))?;
+    for note in report.map(|r| r.notes(&args.file)).unwrap_or_default() {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 fn parse_scale(s: &str) -> Result<(f32, f32), String> {
@@ -315,7 +327,10 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<()> {
     bar.set_style(bar_style("{msg} [{bar:40}] {pos}/{len} songs, {elapsed_precise} elapsed, eta {eta}"));
     let broken = std::sync::atomic::AtomicUsize::new(0);
     let progress = |p: extract::Progress<'_>| match p {
-        extract::Progress::Plan { to_extract, cached } => {
+        extract::Progress::Plan { to_extract, cached, threads, capped_by } => {
+            if args.jobs > threads {
+                bar.suspend(|| eprintln!("--jobs {}: using {threads} ({capped_by})", args.jobs));
+            }
             bar.set_length(to_extract as u64);
             bar.set_message(format!("extracting ({cached} cached)"));
         }
@@ -338,7 +353,9 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<()> {
         args.cache.join(extract::summary_file_name(args.shard)).display()
     );
     if args.merge {
-        for m in cache::merge::merge(std::slice::from_ref(&args.cache), &args.cache).context("merging the cache")? {
+        for m in
+            cache::merge::merge(std::slice::from_ref(&args.cache), &args.cache, None).context("merging the cache")?
+        {
             eprintln!("merged {}: {} songs, {} rows from {} parts", m.dir.display(), m.songs, m.rows, m.parts_read);
         }
     }
@@ -379,9 +396,12 @@ fn run_select(args: &SelectArgs) -> anyhow::Result<()> {
 
 fn run_merge(args: &MergeArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| args.sources[0].clone());
-    let results =
-        cache::merge::merge(&args.sources, &out).with_context(|| format!("merging into {}", out.display()))?;
+    let results = cache::merge::merge(&args.sources, &out, args.prefer)
+        .with_context(|| format!("merging into {}", out.display()))?;
     for m in results {
+        for c in &m.conflicts {
+            eprintln!("labels differed, kept --prefer {:?}'s: {c}", args.prefer.unwrap_or(cache::merge::Prefer::First));
+        }
         eprintln!(
             "{}: {} songs, {} rows from {} parts ({} duplicate rows skipped, {} replaced parts removed)",
             m.dir.join(cache::MERGED_PART).display(),

@@ -10,6 +10,7 @@ use moodtap_core::model::file::Metrics;
 
 use crate::cache::{self, CacheRequest};
 use crate::eval::{self, ablation, table, SongScope};
+use crate::output::{check_outputs, write_atomically, OutputFile};
 use crate::plot::{self, Panel, Series};
 use crate::train::backend::Backend;
 use crate::train::inputs::FeatureChoice;
@@ -31,25 +32,25 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Song split TRAIN,VALIDATION,TEST fractions.
-    #[arg(long, default_value = "0.7,0.15,0.15", value_parser = parse_split, conflicts_with = "folds")]
+    #[arg(long, default_value = "0.7,0.15,0.15", value_parser = parse_split, conflicts_with = "folds", allow_hyphen_values = true)]
     pub split: [f64; 3],
     /// k-fold cross-validation instead of one split (fold 1's model is written).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub folds: Option<usize>,
     /// Most epochs.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub epochs: usize,
     /// Early stopping: epochs without a better validation RMSE before stopping.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub patience: usize,
     /// Seed of split, weights and batch order (paper: 66).
     #[arg(long, default_value_t = 66)]
     pub seed: u64,
     /// Songs per batch (paper: 4).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub batch_size: usize,
     /// Adam learning rate (paper: 1e-3).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, value_parser = crate::arg_values::positive_number, allow_hyphen_values = true)]
     pub lr: f64,
     /// Input MIR features: a selection file, `all` (9 MIR) or `egemaps` (none).
     /// Default: the cache's _selection.json if `moodtap select` wrote one, else all.
@@ -96,10 +97,10 @@ pub struct EvalArgs {
     #[arg(long, default_value = "ablation")]
     pub out_dir: PathBuf,
     /// --ablation: most epochs per network.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub epochs: usize,
     /// --ablation: early-stopping patience.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub patience: usize,
     /// --ablation: seed.
     #[arg(long, default_value_t = 66)]
@@ -121,9 +122,17 @@ fn parse_kind(s: &str) -> Result<ModelKind, String> {
 }
 
 fn parse_split(s: &str) -> Result<[f64; 3], String> {
-    let bad = || format!("--split '{s}': expected TRAIN,VALIDATION,TEST fractions summing to 1 (e.g. 0.7,0.15,0.15)");
+    let bad = || {
+        format!(
+            "--split '{s}': expected three positive TRAIN,VALIDATION,TEST fractions summing to 1 (e.g. 0.7,0.15,0.15)"
+        )
+    };
     let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
-    <[f64; 3]>::try_from(v).map_err(|_| bad())
+    let v = <[f64; 3]>::try_from(v).map_err(|_| bad())?;
+    if v.iter().any(|f| !(f.is_finite() && *f > 0.0)) || (v.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+        return Err(bad());
+    }
+    Ok(v)
 }
 
 fn epoch_bar(quiet: bool) -> indicatif::ProgressBar {
@@ -158,12 +167,22 @@ fn on_progress(bar: &indicatif::ProgressBar, label: &str, p: Progress<'_>) {
 
 fn metrics_line(m: &Metrics) -> String {
     format!(
-        "RMSE arousal {:.4} valence {:.4}, R² arousal {:.3} valence {:.3}",
-        m.arousal.rmse, m.valence.rmse, m.arousal.r2, m.valence.r2
+        "RMSE arousal {:.4} valence {:.4}, R² arousal {} valence {}",
+        m.arousal.rmse,
+        m.valence.rmse,
+        table::r2_text(m.arousal.r2),
+        table::r2_text(m.valence.r2)
     )
 }
 
 fn write_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Result<()> {
+    let file = OutputFile::create(path)?;
+    draw_curve(file.temp_path(), report, kind)?;
+    file.commit()?;
+    Ok(())
+}
+
+fn draw_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Result<()> {
     let fold = &report.folds[0];
     let pts = |f: fn(&train::fit::EpochRecord) -> f64| fold.curve.iter().map(|r| (r.epoch as f64, f(r))).collect();
     let marker = Some((fold.best_epoch as f64, format!("kept epoch {}", fold.best_epoch)));
@@ -195,6 +214,10 @@ fn write_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Re
 
 /// `moodtap train`.
 pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| train::default_out(args.model));
+    // Before anything else: can the model file (and the plot) be written?
+    let planned: Vec<&Path> = std::iter::once(out.as_path()).chain(args.plot.as_deref()).collect();
+    check_outputs(&planned, &[args.cache.as_path()])?;
     let table = cache::read(&args.cache, &CacheRequest { steps: args.steps, ..Default::default() })
         .with_context(|| format!("reading the feature cache {}", args.cache.display()))?;
     let opts = TrainOptions {
@@ -209,7 +232,6 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
         backend: args.backend,
         description: args.description.clone().filter(|d| !d.trim().is_empty()),
     };
-    let out = args.out.clone().unwrap_or_else(|| train::default_out(args.model));
     if args.model == ModelKind::Svr && args.plot.is_some() {
         eprintln!("note: the SVR has no epochs; --plot is ignored");
     }
@@ -217,7 +239,7 @@ pub fn run_train(args: &TrainArgs) -> anyhow::Result<()> {
     let report = train::train(&table, &opts, &mut |p| on_progress(&bar, args.model.name(), p))
         .with_context(|| format!("training {} on {}", args.model.name(), table.dir.display()))?;
     bar.finish_and_clear();
-    crate::cache::write_atomically(&out, &report.bytes).with_context(|| format!("writing {}", out.display()))?;
+    write_atomically(&out, |w| w.write_all(&report.bytes)).with_context(|| format!("writing {}", out.display()))?;
     let f = &report.folds[0];
     eprintln!(
         "moodtap train: {} on {} ({} songs: {} train / {} validation / {} test; T = {}, N = {} inputs from {})",
@@ -286,7 +308,8 @@ pub fn run_eval(args: &EvalArgs) -> anyhow::Result<()> {
     }
     println!("{text}");
     if let Some(out) = &args.out {
-        std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
+        write_atomically(out, |w| w.write_all(text.as_bytes()))
+            .with_context(|| format!("writing {}", out.display()))?;
     }
     Ok(())
 }
@@ -317,7 +340,8 @@ fn run_ablation(args: &EvalArgs) -> anyhow::Result<()> {
         eprintln!("wrote {}", f.display());
     }
     if let Some(out) = &args.out {
-        std::fs::write(out, &result.markdown).with_context(|| format!("writing {}", out.display()))?;
+        write_atomically(out, |w| w.write_all(result.markdown.as_bytes()))
+            .with_context(|| format!("writing {}", out.display()))?;
     }
     Ok(())
 }

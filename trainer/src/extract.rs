@@ -267,6 +267,10 @@ pub enum Progress<'a> {
         to_extract: usize,
         /// Songs skipped because they are cached.
         cached: usize,
+        /// Worker threads after capping `--jobs` ([`crate::jobs::effective`]).
+        threads: usize,
+        /// Why fewer threads than requested ("" if not).
+        capped_by: &'static str,
     },
     /// One song finished (`ok`: written; else broken).
     Song {
@@ -411,11 +415,7 @@ pub fn extract(
     for d in &dirs {
         let mut ids = HashSet::new();
         for part in list_parts(d)? {
-            ids.extend(song_ids(&part).map_err(|e| {
-                ExtractError::Config(format!(
-                    "{e}\nThis part file is unreadable: delete it and run again to re-extract its songs."
-                ))
-            })?);
+            ids.extend(song_ids(&part)?);
         }
         done.push(ids);
     }
@@ -428,12 +428,13 @@ pub fn extract(
         }
     }
     let cached = in_shard.len() - todo.len();
-    progress(Progress::Plan { to_extract: todo.len(), cached });
+    let jobs = crate::jobs::effective(cfg.jobs, todo.len());
+    progress(Progress::Plan { to_extract: todo.len(), cached, threads: jobs.threads, capped_by: jobs.capped_by });
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.jobs)
+        .num_threads(jobs.threads)
         .build()
-        .map_err(|e| ExtractError::Config(format!("cannot start {} worker threads: {e}", cfg.jobs)))?;
+        .map_err(|e| ExtractError::Config(format!("cannot start {} worker threads: {e}", jobs.threads)))?;
     struct Acc {
         extracted: usize,
         audio_s: f64,

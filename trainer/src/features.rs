@@ -14,7 +14,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use moodtap_core::audio::{decode_file, resample::resample_all, DecodedAudio};
+use moodtap_core::audio::decode::DecodeStats;
+use moodtap_core::audio::{AudioError, Decoder, StreamResampler};
 use moodtap_core::features::egemaps::functionals::N_FUNCTIONALS;
 use moodtap_core::features::egemaps::names::{FUNCTIONAL_NAMES, LLD_NAMES};
 use moodtap_core::features::egemaps::offline;
@@ -85,24 +86,65 @@ pub enum FeaturesError {
     Io(#[from] std::io::Error),
 }
 
-/// Decodes `path` and brings it to the analysis rate (mono, 22 050 Hz).
-pub fn load_analysis_audio(path: &Path) -> Result<DecodedAudio, FeaturesError> {
-    let mut audio = decode_file(path)?;
-    if audio.sample_rate_hz != ANALYSIS_RATE_HZ {
-        audio.samples = resample_all(&audio.samples, audio.sample_rate_hz, ANALYSIS_RATE_HZ)?;
-        audio.sample_rate_hz = ANALYSIS_RATE_HZ;
+/// What the input was, for notes on stderr.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeaturesReport {
+    /// Samples decoded (mono, at the file's rate).
+    pub samples: u64,
+    /// The file's sample rate, Hz.
+    pub sample_rate_hz: u32,
+    /// Decoding events (damage, truncation, non-finite or clipped samples).
+    pub stats: DecodeStats,
+    /// Rows written below the header.
+    pub rows: usize,
+}
+
+impl FeaturesReport {
+    /// Notes worth telling the user, one per line (empty when all was normal).
+    pub fn notes(&self, file: &Path) -> Vec<String> {
+        let mut notes = Vec::new();
+        let s = self.stats;
+        if s.truncated {
+            notes.push(format!("{}: the file is truncated; features cover the part before the damage", file.display()));
+        }
+        if s.skipped_packets > 0 {
+            notes.push(format!("{}: {} damaged packets skipped", file.display(), s.skipped_packets));
+        }
+        if s.nonfinite_samples > 0 {
+            notes.push(format!("{}: {} non-finite samples counted as silence", file.display(), s.nonfinite_samples));
+        }
+        if s.clipped_samples > 0 {
+            notes.push(format!(
+                "{}: {} samples beyond ±{} (+30 dBFS) clipped there (is this float file scaled right?)",
+                file.display(),
+                s.clipped_samples,
+                moodtap_core::audio::MAX_ABS_SAMPLE
+            ));
+        }
+        // One 60 ms frame at the file's rate.
+        let frame = (0.06 * f64::from(self.sample_rate_hz)).ceil() as u64;
+        if self.samples < frame {
+            notes.push(format!(
+                "{}: {} samples, shorter than one 60 ms analysis frame: functionals are defined as 0 and there are no LLD rows",
+                file.display(),
+                self.samples
+            ));
+        }
+        notes
     }
-    Ok(audio)
 }
 
 /// Computes the requested table for `path` and writes it as CSV to `out`.
+/// The file is decoded, resampled and analysed block by block: memory holds
+/// the 10 ms LLD rows (functionals, LLDs) or nothing beyond the step window
+/// (steps), never the file's samples.
 pub fn write_features(
     path: &Path,
     set: FeatureSet,
     level: Level,
     timing: StepTiming,
     out: &mut dyn Write,
-) -> Result<(), FeaturesError> {
+) -> Result<FeaturesReport, FeaturesError> {
     if level != Level::Steps && set != FeatureSet::Egemaps {
         return Err(FeaturesError::Unsupported {
             set,
@@ -110,10 +152,14 @@ pub fn write_features(
             hint: "MIR and fused features exist per step: use --level steps",
         });
     }
-    let audio = load_analysis_audio(path)?;
+    let mut decoder = Decoder::open(path)?;
+    let rate = decoder.sample_rate_hz();
+    let mut resampler = StreamResampler::new(rate, ANALYSIS_RATE_HZ)?;
+    let mut samples = 0u64;
+    let mut rows = 0usize;
     if level == Level::Steps {
         let cfg = StepConfig { window_s: timing.window_s, hop_s: timing.hop_s };
-        let mut ex = StepExtractor::new(audio.sample_rate_hz, cfg)?;
+        let mut ex = StepExtractor::new(ANALYSIS_RATE_HZ, cfg)?;
         let cols: std::ops::Range<usize> = match set {
             FeatureSet::Egemaps => 0..N_FUNCTIONALS,
             FeatureSet::Mir => N_FUNCTIONALS..RAW_STEP_LEN,
@@ -125,37 +171,51 @@ pub fn write_features(
         let mut emit = |s: &Step| {
             if result.is_ok() {
                 result = write!(out, "{:.6},", s.time_s).and_then(|_| write_row(out, &s.values[cols.clone()]));
+                rows += 1;
             }
         };
-        ex.push(&audio.samples, &mut emit);
+        while let Some(block) = decoder.next_block() {
+            samples += block.len() as u64;
+            resampler.push(block, |r| ex.push(r, &mut emit));
+        }
+        if samples == 0 {
+            return Err(AudioError::Empty { what: path.display().to_string() }.into());
+        }
+        resampler.finish(|r| ex.push(r, &mut emit));
         ex.finish(&mut emit);
         result?;
         out.flush()?;
-        return Ok(());
+        return Ok(FeaturesReport { samples, sample_rate_hz: rate, stats: decoder.stats(), rows });
     }
-    match set {
-        FeatureSet::Mir | FeatureSet::Fused => unreachable!("rejected above"),
-        FeatureSet::Egemaps => {
-            let llds = offline::analyze(&audio.samples, audio.sample_rate_hz)?;
-            match level {
-                Level::Steps => unreachable!("handled above"),
-                Level::Functionals => {
-                    let f = llds.functionals()?;
-                    writeln!(out, "{}", FUNCTIONAL_NAMES.join(","))?;
-                    write_row(out, &f)?;
-                }
-                Level::Lld => {
-                    writeln!(out, "time_s,{}", LLD_NAMES.join(","))?;
-                    for (t, row) in llds.lld_level() {
-                        write!(out, "{t:.6},")?;
-                        write_row(out, &row)?;
-                    }
-                }
+    let mut analyzer = offline::FileAnalyzer::new(ANALYSIS_RATE_HZ)?;
+    while let Some(block) = decoder.next_block() {
+        samples += block.len() as u64;
+        resampler.push(block, |r| analyzer.push(r));
+    }
+    if samples == 0 {
+        return Err(AudioError::Empty { what: path.display().to_string() }.into());
+    }
+    resampler.finish(|r| analyzer.push(r));
+    let llds = analyzer.finish();
+    match level {
+        Level::Steps => unreachable!("handled above"),
+        Level::Functionals => {
+            let f = llds.functionals()?;
+            writeln!(out, "{}", FUNCTIONAL_NAMES.join(","))?;
+            write_row(out, &f)?;
+            rows = 1;
+        }
+        Level::Lld => {
+            writeln!(out, "time_s,{}", LLD_NAMES.join(","))?;
+            for (t, row) in llds.lld_level() {
+                write!(out, "{t:.6},")?;
+                write_row(out, &row)?;
+                rows += 1;
             }
         }
     }
     out.flush()?;
-    Ok(())
+    Ok(FeaturesReport { samples, sample_rate_hz: rate, stats: decoder.stats(), rows })
 }
 
 fn write_row(out: &mut dyn Write, values: &[f32]) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 //! (`src/main.rs`) only parses arguments and dispatches.
 
 pub mod analyze;
+pub mod arg_values;
 pub mod cache;
 pub mod cli;
 pub mod cli_train;
@@ -11,6 +12,8 @@ pub mod dataset;
 pub mod eval;
 pub mod extract;
 pub mod features;
+pub mod jobs;
+pub mod output;
 pub mod plot;
 pub mod select;
 pub mod train;

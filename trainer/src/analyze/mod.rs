@@ -17,6 +17,7 @@
 pub mod command;
 pub mod midi;
 pub mod plot;
+pub mod summary;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

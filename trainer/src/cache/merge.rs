@@ -2,6 +2,11 @@
 //! extracted on different machines, or one cache's per-song parts) into one
 //! `part-merged.parquet` per step configuration.
 //!
+//! A song found in several parts with the same labels is taken once (the
+//! duplicates are counted). With different labels the merge stops and names
+//! the songs, unless `--prefer first|last` says whose labels to keep (the
+//! first or last source on the command line); the resolved songs are listed.
+//!
 //! Merging streams part by part (memory holds one part), skips rows of songs
 //! already taken from an earlier part, writes the result atomically and only
 //! then deletes the parts it replaced inside the output directory (source
@@ -14,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::BooleanArray;
 
-use super::parquet_io::{check_footer, read_part, schema, song_ids, string_col, PartWriter, MERGED_ROW_GROUP_ROWS};
+use super::parquet_io::{
+    check_footer, read_part, schema, song_ids, song_labels, string_col, PartWriter, MERGED_ROW_GROUP_ROWS,
+};
 use super::{config_dirs, list_parts, CacheError, CacheMeta, MERGED_PART};
 use crate::extract::ExtractSummary;
 
@@ -33,12 +40,23 @@ pub struct MergedConfig {
     pub duplicate_rows: usize,
     /// Part files deleted from the output directory after the merge.
     pub parts_removed: usize,
+    /// Songs whose labels differed between sources, resolved by `--prefer`.
+    pub conflicts: Vec<String>,
+}
+
+/// Whose labels win when caches disagree about a song.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Prefer {
+    /// The first source on the command line.
+    First,
+    /// The last source on the command line.
+    Last,
 }
 
 /// Merges the caches `sources` (cache roots or step-configuration
 /// directories) into the cache root `out` (which may be one of them).
 /// Also unites the sources' `_summary*.json` into `out/_summary.json`.
-pub fn merge(sources: &[PathBuf], out: &Path) -> Result<Vec<MergedConfig>, CacheError> {
+pub fn merge(sources: &[PathBuf], out: &Path, prefer: Option<Prefer>) -> Result<Vec<MergedConfig>, CacheError> {
     // Step-configuration name → its directories in the sources.
     let mut by_name: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for src in sources {
@@ -57,7 +75,7 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<Vec<MergedConfig>, Cache
     std::fs::create_dir_all(out).map_err(CacheError::io("cannot create", out))?;
     let mut results = Vec::new();
     for (name, dirs) in &by_name {
-        results.push(merge_config(dirs, &out.join(name))?);
+        results.push(merge_config(dirs, &out.join(name), prefer)?);
     }
     merge_summaries(sources, out)?;
     Ok(results)
@@ -70,22 +88,26 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheError> {
+fn merge_config(dirs: &[PathBuf], out_dir: &Path, prefer: Option<Prefer>) -> Result<MergedConfig, CacheError> {
     let meta = CacheMeta::load(&dirs[0])?;
     for d in &dirs[1..] {
         meta.check_same(&CacheMeta::load(d)?, d)?;
     }
     meta.create_or_check(out_dir)?;
     super::remove_stale_temps(out_dir, super::STALE_TEMP_AGE);
-    // Inputs: the sources' parts plus whatever the output already holds.
+    // Inputs: the sources' parts plus whatever the output already holds,
+    // with the index of the source they came from (the output last).
     let mut inputs: Vec<PathBuf> = Vec::new();
-    for d in dirs.iter().map(PathBuf::as_path).chain(std::iter::once(out_dir)) {
+    let mut source_of: Vec<usize> = Vec::new();
+    for (k, d) in dirs.iter().map(PathBuf::as_path).chain(std::iter::once(out_dir)).enumerate() {
         for p in list_parts(d)? {
             if !inputs.iter().any(|q| same_file(q, &p)) {
                 inputs.push(p);
+                source_of.push(k);
             }
         }
     }
+    let winners = label_winners(&inputs, &source_of, prefer)?;
     // Larger (already merged) parts first, then per-song parts in song order,
     // so a merge of per-song parts comes out sorted by song id.
     let mut keyed = Vec::new();
@@ -109,7 +131,10 @@ fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheE
             let keep: BooleanArray = (0..batch.num_rows())
                 .map(|r| {
                     let id = ids.value(r);
-                    Some(in_this_part.contains(id) || !taken.contains(id))
+                    Some(match winners.get(id) {
+                        Some((winner, _)) => same_file(winner, path),
+                        None => in_this_part.contains(id) || !taken.contains(id),
+                    })
                 })
                 .collect();
             for r in 0..batch.num_rows() {
@@ -143,7 +168,59 @@ fn merge_config(dirs: &[PathBuf], out_dir: &Path) -> Result<MergedConfig, CacheE
         rows,
         duplicate_rows,
         parts_removed,
+        conflicts: winners.into_values().map(|(_, description)| description).collect(),
     })
+}
+
+/// Songs whose labels differ between parts: the part whose rows win
+/// (by `prefer`) and a description, keyed by song id. Without `prefer`, any
+/// such song is an error naming up to ten of them.
+fn label_winners(
+    inputs: &[PathBuf],
+    source_of: &[usize],
+    prefer: Option<Prefer>,
+) -> Result<BTreeMap<String, (PathBuf, String)>, CacheError> {
+    // Song id → (source index, part, valence, arousal) of every part holding it.
+    let mut seen: BTreeMap<String, Vec<(usize, &PathBuf, f32, f32)>> = BTreeMap::new();
+    for (path, &k) in inputs.iter().zip(source_of) {
+        for (id, v, a) in song_labels(path)? {
+            seen.entry(id).or_default().push((k, path, v, a));
+        }
+    }
+    let differ = |x: &(usize, &PathBuf, f32, f32), y: &(usize, &PathBuf, f32, f32)| {
+        (x.2 - y.2).abs() > 1e-6 || (x.3 - y.3).abs() > 1e-6
+    };
+    let mut winners = BTreeMap::new();
+    let mut examples = Vec::new();
+    let mut count = 0;
+    for (id, copies) in &seen {
+        if !copies.iter().any(|c| differ(c, &copies[0])) {
+            continue;
+        }
+        count += 1;
+        let list = copies
+            .iter()
+            .map(|(_, p, v, a)| format!("V {v} / A {a} in {}", p.display()))
+            .collect::<Vec<_>>()
+            .join(" vs ");
+        let description = format!("{id} ({list})");
+        if examples.len() < 10 {
+            examples.push(description.clone());
+        }
+        if let Some(prefer) = prefer {
+            let pick = match prefer {
+                Prefer::First => copies.iter().min_by_key(|c| c.0),
+                Prefer::Last => copies.iter().max_by_key(|c| c.0),
+            };
+            if let Some(w) = pick {
+                winners.insert(id.clone(), (w.1.clone(), description));
+            }
+        }
+    }
+    if count > 0 && prefer.is_none() {
+        return Err(CacheError::LabelConflict { count, examples: examples.join("; ") });
+    }
+    Ok(winners)
 }
 
 /// Unites `_summary*.json` of the sources (and the output) into `out/_summary.json`.

@@ -73,8 +73,11 @@ pub enum CacheError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// Parquet/Arrow error.
-    #[error("Parquet file {path}: {message}")]
+    /// Parquet/Arrow error: the part file is damaged or not a cache part.
+    #[error(
+        "Parquet file {path}: {message}; this part file is unreadable: delete it and run `moodtap extract` \
+         again to re-extract its songs (the rest of the cache is kept)"
+    )]
     Parquet {
         /// The file.
         path: PathBuf,
@@ -98,6 +101,18 @@ pub enum CacheError {
     /// No step-configuration directory matched.
     #[error("{0}")]
     NotFound(String),
+    /// Caches being merged give the same songs different labels.
+    #[error(
+        "{count} songs have different labels in the caches being merged ({examples}); \
+         pass --prefer first or --prefer last to keep the labels of the first or last source given, \
+         or fix the labels and re-extract"
+    )]
+    LabelConflict {
+        /// How many songs conflict.
+        count: usize,
+        /// Up to ten of them: `id (V a / A b in <part> vs V c / A d in <part>)`.
+        examples: String,
+    },
     /// A part's content breaks the cache's rules.
     #[error("{path}: {reason}")]
     Invalid {
@@ -256,8 +271,14 @@ impl CacheMeta {
     pub fn load(dir: &Path) -> Result<Self, CacheError> {
         let path = dir.join(META_FILE);
         let text = std::fs::read_to_string(&path).map_err(CacheError::io("cannot read", &path))?;
-        serde_json::from_str(&text)
-            .map_err(|e| CacheError::Invalid { path, reason: format!("not a moodtap cache configuration: {e}") })
+        serde_json::from_str(&text).map_err(|e| CacheError::Invalid {
+            path,
+            reason: format!(
+                "not a moodtap cache configuration ({e}); it only records the step settings: delete it and \
+                 run `moodtap extract` with the same --steps/--window-s/--context-s to write it again \
+                 (the part files are kept and checked against it)"
+            ),
+        })
     }
 
     /// Creates `dir` with its configuration file, or checks that an existing

@@ -257,6 +257,42 @@ pub fn song_ids(path: &Path) -> Result<Vec<String>, CacheError> {
     Ok(out)
 }
 
+/// Each song's labels in a part, in order of appearance: `(id, valence,
+/// arousal)` from its first row (reads only those three columns).
+pub fn song_labels(path: &Path) -> Result<Vec<(String, f32, f32)>, CacheError> {
+    let (_, builder) = open(path, None)?;
+    let [id, _, _, val, aro] = fixed_columns();
+    let fields = builder.schema().fields();
+    let find = |name: &str| {
+        fields
+            .iter()
+            .position(|f| f.name() == name)
+            .ok_or_else(|| CacheError::Invalid { path: path.to_path_buf(), reason: format!("no {name} column") })
+    };
+    let (ci, cv, ca) = (find(id)?, find(val)?, find(aro)?);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [ci, cv, ca]);
+    let reader = builder.with_projection(mask).build().map_err(pq_err(path))?;
+    let mut out: Vec<(String, f32, f32)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for batch in reader {
+        let batch = batch.map_err(arrow_err(path))?;
+        let ids = string_col(&batch, 0, path)?;
+        let f32_col = |i: usize| {
+            batch.column(i).as_any().downcast_ref::<Float32Array>().ok_or_else(|| CacheError::Invalid {
+                path: path.to_path_buf(),
+                reason: "label column is not Float32".into(),
+            })
+        };
+        let (v, a) = (f32_col(1)?, f32_col(2)?);
+        for r in 0..batch.num_rows() {
+            if seen.insert(ids.value(r).to_string()) {
+                out.push((ids.value(r).to_string(), v.value(r), a.value(r)));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Column `i` of `batch` as strings.
 pub fn string_col<'a>(batch: &'a RecordBatch, i: usize, path: &Path) -> Result<&'a StringArray, CacheError> {
     batch

@@ -1,6 +1,12 @@
 //! Generic manifest: a CSV with columns `path,valence,arousal` (any further
 //! columns ignored), paths relative to the manifest's directory, labels on
 //! the scale given by `--scale min,max` (default 0,1).
+//!
+//! Rows are keyed by the audio file itself (canonical path), so `x.wav`,
+//! `./x.wav` and `audio/../x.wav` are one song: repeated rows with the same
+//! labels are merged (and reported), repeated rows with different labels
+//! are refused — otherwise one recording could sit in train and test with
+//! two labels.
 
 use std::path::Path;
 
@@ -9,6 +15,18 @@ use super::{scale_label, DatasetError, LoadOptions, LoadReport, Song};
 
 /// Loads a manifest file.
 pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadReport), DatasetError> {
+    if manifest.is_dir() {
+        let inside = manifest.join("manifest.csv");
+        return Err(DatasetError::Missing {
+            what: "manifest CSV (this is a directory)",
+            path: manifest.to_path_buf(),
+            hint: if inside.is_file() {
+                "--kind manifest takes the CSV file itself: give DIR/manifest.csv"
+            } else {
+                "--kind manifest takes the CSV file itself (columns path,valence,arousal), not its directory"
+            },
+        });
+    }
     if !manifest.is_file() {
         return Err(DatasetError::Missing {
             what: "manifest CSV",
@@ -28,8 +46,11 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
     let (lo, hi) = opts.scale.unwrap_or((0.0, 1.0));
     let base = manifest.parent().unwrap_or(Path::new("."));
     let mut report = LoadReport { swapped: opts.swap_va, ..Default::default() };
-    let mut songs = Vec::new();
+    let mut songs: Vec<Song> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    // Canonical audio path → (line, labels as written, index into `songs`).
+    let mut by_file: std::collections::HashMap<std::path::PathBuf, (usize, String, usize)> =
+        std::collections::HashMap::new();
     for (line, row) in &t.rows {
         let Some(rel) = row.get(pc).filter(|s| !s.is_empty()) else {
             report.bad_rows.push((manifest.to_path_buf(), *line, "empty path".into()));
@@ -56,8 +77,26 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             report.missing_audio.push(rel.clone());
             continue;
         }
+        let key = audio.canonicalize().unwrap_or_else(|_| audio.clone());
+        let written = format!("{},{}", row.get(vc).map_or("", |s| s.as_str()), row.get(ac).map_or("", |s| s.as_str()));
+        if let Some((first_line, first_labels, k)) = by_file.get(&key) {
+            let same = songs[*k].valence == v && songs[*k].arousal == a;
+            if !same {
+                return Err(DatasetError::ConflictingDuplicate {
+                    manifest: manifest.to_path_buf(),
+                    line: *line,
+                    first_line: *first_line,
+                    audio: key,
+                    labels: written,
+                    first_labels: first_labels.clone(),
+                });
+            }
+            report.merged_duplicates.push((*line, *first_line, rel.clone()));
+            continue;
+        }
         let id = audio.file_stem().and_then(|s| s.to_str()).unwrap_or(rel).to_string();
         let id = if seen.insert(id.clone()) { id } else { rel.clone() };
+        by_file.insert(key, (*line, written, songs.len()));
         songs.push(Song { id, audio, valence: v, arousal: a });
     }
     Ok((songs, report))

@@ -74,6 +74,9 @@ pub struct LoadReport {
     pub unlabelled_audio: Vec<PathBuf>,
     /// Label rows that could not be used: (file, line number, reason).
     pub bad_rows: Vec<(PathBuf, usize, String)>,
+    /// Manifest rows naming a file an earlier row already named, with the
+    /// same labels, merged into it: (line, first line, path as written).
+    pub merged_duplicates: Vec<(usize, usize, String)>,
     /// Static-vs-dynamic cross-check, when dynamic annotations exist.
     pub crosscheck: Option<CrossCheck>,
     /// Whether valence/arousal were swapped on the user's request.
@@ -89,6 +92,16 @@ impl LoadReport {
             self.unlabelled_audio.len(),
             self.bad_rows.len()
         );
+        if !self.merged_duplicates.is_empty() {
+            let first = &self.merged_duplicates[0];
+            s.push_str(&format!(
+                "\n{} manifest rows name a file an earlier row names, with the same labels, and were merged into it (e.g. line {} = line {}: {})",
+                self.merged_duplicates.len(),
+                first.0,
+                first.1,
+                first.2
+            ));
+        }
         if let Some(c) = &self.crosscheck {
             s.push_str(&format!("\n{}", c.describe()));
         }
@@ -132,6 +145,25 @@ pub enum DatasetError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// Two manifest rows name the same audio file with different labels.
+    #[error(
+        "{manifest}: line {line} and line {first_line} name the same audio file {audio} with different labels \
+         ({labels} vs {first_labels}); one recording must have one label: remove or fix one of the rows"
+    )]
+    ConflictingDuplicate {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The later row.
+        line: usize,
+        /// The earlier row.
+        first_line: usize,
+        /// The file both name (canonical path).
+        audio: PathBuf,
+        /// Labels of the later row, as written.
+        labels: String,
+        /// Labels of the earlier row, as written.
+        first_labels: String,
     },
     /// The static labels look swapped against the dynamic ones.
     #[error("{0}")]
@@ -189,7 +221,9 @@ pub(crate) fn pair_with_audio(labels: Vec<(String, f32, f32)>, audio_dir: &Path,
             let is_audio = p
                 .extension()
                 .and_then(|x| x.to_str())
-                .map(|x| matches!(x.to_ascii_lowercase().as_str(), "mp3" | "wav" | "flac" | "ogg" | "aif" | "aiff"))
+                .map(|x| {
+                    matches!(x.to_ascii_lowercase().as_str(), "mp3" | "wav" | "flac" | "ogg" | "opus" | "aif" | "aiff")
+                })
                 .unwrap_or(false);
             if is_audio {
                 if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {

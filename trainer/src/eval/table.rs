@@ -18,6 +18,16 @@ pub struct ResultRow {
     pub epochs: Option<(usize, usize)>,
 }
 
+/// R² to three decimals, or "undefined" where the held-out labels have no
+/// variance (one song, or all labels equal: R² divides by zero there).
+pub fn r2_text(r2: f64) -> String {
+    if r2.is_finite() {
+        format!("{r2:.3}")
+    } else {
+        String::from("undefined")
+    }
+}
+
 /// A markdown table of `rows` (columns: model, T, RMSE and R² per
 /// dimension, epochs, training time).
 pub fn markdown(rows: &[ResultRow]) -> String {
@@ -28,13 +38,13 @@ pub fn markdown(rows: &[ResultRow]) -> String {
     for r in rows {
         let m = &r.metrics;
         s.push_str(&format!(
-            "| {} | {} | {:.4} | {:.4} | {:.3} | {:.3} | {} | {} |\n",
+            "| {} | {} | {:.4} | {:.4} | {} | {} | {} | {} |\n",
             r.model,
             r.t_steps.map_or("–".to_string(), |t| t.to_string()),
             m.arousal.rmse,
             m.valence.rmse,
-            m.arousal.r2,
-            m.valence.r2,
+            r2_text(m.arousal.r2),
+            r2_text(m.valence.r2),
             r.epochs.map_or("–".to_string(), |(run, kept)| format!("{run} ({kept})")),
             r.train_s.map_or("–".to_string(), |t| format!("{t:.1} s")),
         ));

@@ -156,7 +156,10 @@ pub fn fit(rows: &[Vec<f64>], valence: &[f64], arousal: &[f64]) -> Result<SvrFit
     let n = rows.len();
     let d = rows.first().map_or(0, Vec::len);
     if n < 2 || d == 0 || rows.iter().any(|r| r.len() != d) || valence.len() != n || arousal.len() != n {
-        return Err(SvrError::Data(format!("needs at least 2 songs with equal-length rows (got {n} songs)")));
+        return Err(SvrError::Data(format!(
+            "needs at least 2 songs with equal-length rows (got {n} songs); with few songs, give the \
+             training part of --split more of them (e.g. --split 0.8,0.1,0.1) or use more songs"
+        )));
     }
     let mut mean = vec![0.0; d];
     let mut std = vec![0.0; d];
