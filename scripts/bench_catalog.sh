@@ -23,9 +23,9 @@ if [ "$(ls "$CLIPS"/*.wav 2>/dev/null | wc -l)" -lt 41 ]; then
   while IFS= read -r src; do
     [ "$n" -lt 41 ] || break
     # Only sources long enough for 20 s + 45 s.
-    dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$src" | cut -d. -f1)
+    dur=$(ffprobe </dev/null -v error -show_entries format=duration -of csv=p=0 "$src" | cut -d. -f1)
     [ "${dur:-0}" -ge 65 ] || continue
-    ffmpeg -loglevel error -y -ss 20 -t 45 -i "$src" -ar 44100 -ac 2 -c:a pcm_s16le "$CLIPS/$(printf %02d "$n").wav"
+    ffmpeg -nostdin -loglevel error -y -ss 20 -t 45 -i "$src" -ar 44100 -ac 2 -c:a pcm_s16le "$CLIPS/$(printf %02d "$n").wav"
     n=$((n + 1))
   done < <(find /usr/share/games/hyperrogue /usr/share/games/singularity /usr/share/games/warzone2100 \
              -type f \( -name '*.ogg' -o -name '*.opus' \) 2>/dev/null | sort)
@@ -57,7 +57,7 @@ PY
 
 OUT=$(mktemp -d)
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-CORES=$(nproc)
+CORES=$(nproc --all)
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/h.json" \
   -n "moodtap --jobs 1" "$BIN analyze --quiet --jobs 1 $CLIPS/*.wav --summary $OUT/s1.csv --out $OUT/a1.csv" \
   -n "moodtap --jobs $CORES" "$BIN analyze --quiet --jobs $CORES $CLIPS/*.wav --summary $OUT/s2.csv --out $OUT/a2.csv" \
