@@ -47,6 +47,15 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `moodtap extract` of a manifest into `cache` with the small fixture timing
+/// (3 s context, T = 6); `extra` arguments appended.
+fn extract(manifest: &Path, cache: &Path, extra: &[&str]) -> (bool, String, String) {
+    let mut args = vec!["extract", "--quiet", "--dataset", p(manifest), "--kind", "manifest", "--cache", p(cache)];
+    args.extend_from_slice(&["--context-s", "3", "--steps", "6"]);
+    args.extend_from_slice(extra);
+    moodtap(&args)
+}
+
 #[test]
 fn a_failed_analyze_keeps_the_previous_output() {
     let d = tmpdir("keep");
@@ -155,36 +164,21 @@ fn a_manifest_directory_or_duplicate_rows_are_explained() {
     tone_wav(&d.join("audio/x.wav"), 22_050, 2.0, 220.0);
     tone_wav(&d.join("audio/y.wav"), 22_050, 2.0, 440.0);
     let cache = d.join("cache");
-    let extract = |manifest: &Path| {
-        moodtap(&[
-            "extract",
-            "--quiet",
-            "--dataset",
-            p(manifest),
-            "--kind",
-            "manifest",
-            "--cache",
-            p(&cache),
-            "--context-s",
-            "3",
-            "--steps",
-            "6",
-        ])
-    };
+    let into_cache = |manifest: &Path| extract(manifest, &cache, &[]);
     fails_with(&["extract", "--dataset", p(&d), "--kind", "manifest", "--cache", p(&cache)], "not its directory");
 
     // The same file twice under two spellings with different labels: refused.
     let conflicting = d.join("conflicting.csv");
     fs::write(&conflicting, "path,valence,arousal\naudio/x.wav,0.2,0.8\n./audio/x.wav,0.9,0.1\naudio/y.wav,0.5,0.5\n")
         .unwrap();
-    let (ok, _, err) = extract(&conflicting);
+    let (ok, _, err) = into_cache(&conflicting);
     assert!(!ok && err.contains("line 3 and line 2") && err.contains("different labels"), "{err}");
 
     // With the same labels: merged, and said.
     let same = d.join("same.csv");
     fs::write(&same, "path,valence,arousal\naudio/x.wav,0.2,0.8\n./audio/x.wav,0.2,0.8\naudio/y.wav,0.5,0.5\n")
         .unwrap();
-    let (ok, _, err) = extract(&same);
+    let (ok, _, err) = into_cache(&same);
     assert!(ok, "{err}");
     let (ok, out, err) = moodtap(&["cache", "info", p(&cache)]);
     assert!(ok, "{err}");
@@ -201,20 +195,7 @@ fn merging_caches_that_disagree_about_a_label_names_the_song() {
     fs::write(&one, "path,valence,arousal\naudio/x.wav,0.2,0.8\naudio/y.wav,0.5,0.5\n").unwrap();
     fs::write(&two, "path,valence,arousal\naudio/x.wav,0.7,0.3\n").unwrap();
     for (m, c) in [(&one, "c1"), (&two, "c2")] {
-        let (ok, _, err) = moodtap(&[
-            "extract",
-            "--quiet",
-            "--dataset",
-            p(m),
-            "--kind",
-            "manifest",
-            "--cache",
-            p(&d.join(c)),
-            "--context-s",
-            "3",
-            "--steps",
-            "6",
-        ]);
+        let (ok, _, err) = extract(m, &d.join(c), &[]);
         assert!(ok, "{err}");
     }
     let out = d.join("merged");
@@ -237,20 +218,7 @@ fn a_single_test_song_has_an_undefined_r2_and_too_few_songs_suggest_split() {
     let m = d.join("m.csv");
     fs::write(&m, manifest).unwrap();
     let cache = d.join("cache");
-    let (ok, _, err) = moodtap(&[
-        "extract",
-        "--quiet",
-        "--dataset",
-        p(&m),
-        "--kind",
-        "manifest",
-        "--cache",
-        p(&cache),
-        "--context-s",
-        "3",
-        "--steps",
-        "6",
-    ]);
+    let (ok, _, err) = extract(&m, &cache, &[]);
     assert!(ok, "{err}");
     let (ok, _, err) = moodtap(&[
         "train",
@@ -390,22 +358,7 @@ fn extract_jobs_are_capped_and_said() {
     let m = d.join("m.csv");
     fs::write(&m, manifest).unwrap();
     let started = Instant::now();
-    let (ok, _, err) = moodtap(&[
-        "extract",
-        "--quiet",
-        "--dataset",
-        p(&m),
-        "--kind",
-        "manifest",
-        "--cache",
-        p(&d.join("c")),
-        "--context-s",
-        "3",
-        "--steps",
-        "6",
-        "--jobs",
-        "100000",
-    ]);
+    let (ok, _, err) = extract(&m, &d.join("c"), &["--jobs", "100000"]);
     assert!(ok, "{err}");
     assert!(err.contains("--jobs 100000: using"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
