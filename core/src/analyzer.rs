@@ -1,5 +1,5 @@
 //! The continuous estimator both the plugin's analysis thread and
-//! `moodtap analyze` run (DESIGN.md §1): mono audio at any rate in,
+//! `moodtap analyze` run (docs/design.md §1): mono audio at any rate in,
 //! `(valence, arousal, coverage)` out after every step.
 //!
 //! host rate ─► [`StreamResampler`] ─► 22 050 Hz ─► [`StepExtractor`]
@@ -9,7 +9,7 @@
 //!
 //! Until `T` steps have been seen, the older positions of the model input
 //! hold the normalised mean (zeros) and the estimate's `coverage` says which
-//! share of the context is real audio (DESIGN.md §2). Every call after
+//! share of the context is real audio (docs/design.md §2). Every call after
 //! [`Analyzer::new`] is allocation-free.
 
 use crate::audio::resample::{ResampleError, StreamResampler};

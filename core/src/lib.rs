@@ -28,5 +28,5 @@ pub mod rng;
 pub mod selection;
 pub mod steps;
 
-/// Analysis sample rate in Hz (DESIGN.md §2).
+/// Analysis sample rate in Hz (docs/design.md §2).
 pub const ANALYSIS_RATE_HZ: u32 = 22_050;

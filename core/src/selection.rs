@@ -1,5 +1,5 @@
 //! Feature selection for the mid/high-level descriptors (paper §3.2,
-//! DESIGN.md §3.3): a filter (Pearson correlation of each song-level feature
+//! docs/design.md §3.3): a filter (Pearson correlation of each song-level feature
 //! with the valence and arousal labels) and a wrapper (ε-SVR with an RBF
 //! kernel, C = 1, k-fold cross-validated RMSE over candidate subsets, folds
 //! shuffled with the paper's seed 66). The trainer calls [`select`] on

@@ -1,4 +1,4 @@
-//! Feature steps (DESIGN.md §2): every `hop_s` seconds, one vector
+//! Feature steps (docs/design.md §2): every `hop_s` seconds, one vector
 //! summarising the last `window_s` seconds of audio — the 88 eGeMAPS v02
 //! functionals of the smoothed LLD rows in the window followed by the 11 MIR
 //! descriptors of [`crate::features::mir`] — from ONE front end.
@@ -45,9 +45,9 @@ pub fn raw_step_names() -> impl Iterator<Item = &'static str> {
 /// When steps happen and what they summarise.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepConfig {
-    /// Seconds summarised by each step (DESIGN: 1.0).
+    /// Seconds summarised by each step (default 1.0; docs/design.md §2).
     pub window_s: f64,
-    /// Seconds between steps (`context_s / T`; 45/99 by default).
+    /// Seconds between steps (`context_s / T`; 45/299 with the default model).
     pub hop_s: f64,
 }
 

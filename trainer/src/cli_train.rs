@@ -52,7 +52,7 @@ pub struct TrainArgs {
     /// Adam learning rate (paper: 1e-3).
     #[arg(long, default_value_t = 1e-3, value_parser = crate::arg_values::positive_number, allow_hyphen_values = true)]
     pub lr: f64,
-    /// Input MIR features: a selection file, `all` (9 MIR) or `egemaps` (none).
+    /// Input MIR features: a selection file, `all` (every MIR descriptor) or `egemaps` (none).
     /// Default: the cache's _selection.json if `moodtap select` wrote one, else all.
     #[arg(long)]
     pub selection: Option<String>,

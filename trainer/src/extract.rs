@@ -1,5 +1,5 @@
 //! `moodtap extract`: a labelled dataset → the Parquet step cache of
-//! [`crate::cache`] (DESIGN.md §2, §6).
+//! [`crate::cache`] (docs/design.md §2, §6).
 //!
 //! Each song is decoded packet by packet ([`Decoder`]), resampled as a
 //! stream to 22 050 Hz ([`StreamResampler`]) and fed to one

@@ -1,4 +1,4 @@
-//! `moodtap features`: per-file feature tables (DESIGN.md §7).
+//! `moodtap features`: per-file feature tables (docs/design.md §7).
 //!
 //! `--set egemaps --level functionals` writes one row with openSMILE's 88
 //! eGeMAPS v02 names in order; `--level lld` writes `time_s` plus the 25
@@ -27,9 +27,9 @@ use moodtap_core::ANALYSIS_RATE_HZ;
 pub enum FeatureSet {
     /// openSMILE's eGeMAPS v02 (88 functionals / 25 LLDs).
     Egemaps,
-    /// The 9 mid/high-level MIR descriptors (steps only).
+    /// The mid/high-level MIR descriptors (steps only).
     Mir,
-    /// eGeMAPS functionals and MIR descriptors side by side, unnormalised, all 97 (steps only).
+    /// eGeMAPS functionals and MIR descriptors side by side, unnormalised, all of them (steps only).
     Fused,
 }
 
@@ -40,7 +40,7 @@ pub enum Level {
     Functionals,
     /// One row per 10 ms LLD frame.
     Lld,
-    /// One row per step: `window_s` seconds summarised every `hop_s` seconds (DESIGN §2).
+    /// One row per step: `window_s` seconds summarised every `hop_s` seconds (docs/design.md §2).
     Steps,
 }
 

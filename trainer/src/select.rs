@@ -1,4 +1,4 @@
-//! `moodtap select`: the MIR-feature selection of DESIGN.md §3.3 on a
+//! `moodtap select`: the MIR-feature selection of docs/design.md §3.3 on a
 //! feature cache. Song-level means of the 11 MIR columns (over all of a
 //! song's steps) go through [`moodtap_core::selection::select`]; the result
 //! is written as JSON beside the cache (`_selection.json`), where `train`
@@ -93,7 +93,7 @@ pub struct SelectionFile {
     /// The chosen MIR features, in MIR order.
     pub selected: Vec<String>,
     /// The model input columns: the 88 eGeMAPS functionals then `selected`
-    /// (DESIGN §3.3 fusion), all names of cache columns.
+    /// (the fusion of docs/design.md §3.3), all names of cache columns.
     pub fused_feature_names: Vec<String>,
     /// Scores of the chosen subset.
     pub chosen_score: SubsetRow,

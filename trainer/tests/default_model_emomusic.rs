@@ -6,7 +6,7 @@
 //!
 //! Labels: `static_annotations.csv` of the sample, columns taken by this
 //! file's own names (`mean_arousal`, `mean_valence`), which agree with its
-//! dynamic annotations (sample README, DESIGN.md §6), scaled (x − 1)/8. The
+//! dynamic annotations (sample README, docs/design.md §6), scaled (x − 1)/8. The
 //! baseline predicts the mean over all 744 labelled songs, not over the 10
 //! test clips, so it does not see the test labels. The sample is not in the
 //! repository; the test passes with a message when it is absent.

@@ -1,5 +1,5 @@
 //! File decoding with symphonia (WAV, FLAC, MP3, Ogg Vorbis, AIFF) to mono f32
-//! at the file's own rate, channel mean as the downmix (DESIGN.md §2).
+//! at the file's own rate, channel mean as the downmix (docs/design.md §2).
 //!
 //! [`Decoder`] streams packet by packet so a long file never has to sit in
 //! memory at once; [`decode_file`] collects a whole file. Damaged input gives

@@ -1,5 +1,5 @@
 //! Feature extractors: the low-level eGeMAPS v02 set and the mid/high-level
-//! MIR descriptors (DESIGN.md §3).
+//! MIR descriptors (docs/design.md §3).
 
 pub mod egemaps;
 pub mod mir;

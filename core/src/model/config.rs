@@ -2,7 +2,7 @@
 //!
 //! [`ModelConfig`] is stored in the model file's metadata (see [`super::file`]) so that a
 //! network is rebuilt from the file alone: `config.init(&device)` followed by loading the
-//! record. Shapes follow Cao & Liu 2025, Table 2, and DESIGN.md §4.
+//! record. Shapes follow Cao & Liu 2025, Table 2, and docs/design.md §4.
 
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Two 2×2 max pools need at least 4 rows to leave one step for the BiLSTM.
 pub const MIN_T_STEPS: usize = 4;
-/// Largest accepted number of time steps `T` (DESIGN.md uses 99/199/299; this bounds the
-/// attention matrix and scratch buffers a file can make us allocate: `(T/4)²` floats).
+/// Largest accepted number of time steps `T` (the paper and `moodtap eval --ablation` use
+/// 99/199/299, docs/design.md §4; this bounds the attention matrix and scratch buffers a
+/// file can make us allocate: `(T/4)²` floats).
 pub const MAX_T_STEPS: usize = 4096;
 /// Smallest accepted number of features `N` per step (two 2×2 pools need 4 columns).
 pub const MIN_FEATURES: usize = 4;

@@ -1,4 +1,4 @@
-//! The model compiled into every moodtap binary (DESIGN.md §5): the plugin
+//! The model compiled into every moodtap binary (docs/design.md §5): the plugin
 //! starts with it and `moodtap analyze` uses it when no `--model` is given.
 //!
 //! The bytes are `models/default.moodtap` at the workspace root, embedded with

@@ -1,10 +1,11 @@
 //! Allocation-free forward pass of [`Network`] on plain `f32` slices.
 //!
 //! burn spends most of a single small inference on per-operation dispatch (≈ 1 ms for
-//! T = 99 against ≈ 0.3 ms in PyTorch, DESIGN §4 measurements). This module reads the weights
-//! out of a burn [`Network`] once, folds each BatchNorm (inference mode, running statistics)
-//! into the convolution before it, and runs the same function with loops over preallocated
-//! scratch: [`FastNetwork::new`] allocates, [`FastNetwork::forward`] never does.
+//! T = 99 against ≈ 0.3 ms in PyTorch; BENCHMARKS.md, "CBSA inference and training step vs
+//! PyTorch"). This module reads the weights out of a burn [`Network`] once, folds each
+//! BatchNorm (inference mode, running statistics) into the convolution before it, and runs
+//! the same function with loops over preallocated scratch: [`FastNetwork::new`] allocates,
+//! [`FastNetwork::forward`] never does.
 //!
 //! Equality with burn's forward is tested to 1e-5 for every architecture and T = 99/199/299
 //! (tests below). Differences come only from summation order and the BatchNorm folding.

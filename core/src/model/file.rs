@@ -1,4 +1,4 @@
-//! The moodtap model file (DESIGN.md §5): one self-describing, validated file.
+//! The moodtap model file (docs/design.md §5): one self-describing, validated file.
 //!
 //! # Layout (all integers little-endian)
 //!
@@ -195,7 +195,7 @@ pub enum ModelFileError {
         /// The value.
         value: f64,
     },
-    /// `hop_s` is not `context_s / t_steps` (DESIGN.md §2).
+    /// `hop_s` is not `context_s / t_steps` (docs/design.md §2).
     #[error("hop_s = {hop_s} but context_s / t_steps = {expected}")]
     HopMismatch {
         /// Stored hop.
@@ -317,7 +317,7 @@ pub struct TrainingRun {
     pub best_epoch: usize,
 }
 
-/// Everything about a model except its weights (DESIGN.md §5). Nothing about the time
+/// Everything about a model except its weights (docs/design.md §5). Nothing about the time
 /// base or the features is hard-coded elsewhere: the plugin and the CLI read it from here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -327,7 +327,7 @@ pub struct ModelMetadata {
     /// Ordered names of the `N` input features (eGeMAPS names as openSMILE prints them,
     /// then the selected MIR names).
     pub feature_names: Vec<String>,
-    /// The MIR features chosen by selection (DESIGN.md §3.3), a subset of `feature_names`.
+    /// The MIR features chosen by selection (docs/design.md §3.3), a subset of `feature_names`.
     pub selected_mir_features: Vec<String>,
     /// Per-feature training-set mean used for z-scoring, same order as `feature_names`.
     pub norm_mean: Vec<f32>,

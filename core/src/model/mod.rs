@@ -1,4 +1,4 @@
-//! The CBSA valence/arousal model (Cao & Liu 2025; DESIGN.md §4–5).
+//! The CBSA valence/arousal model (Cao & Liu 2025; docs/design.md §4–5).
 //!
 //! - [`config`]: [`Architecture`] (the four ablations) and [`ModelConfig`] (sizes).
 //! - [`network`]: the burn [`Network`] with shape comments; [`bilstm`] its fused BiLSTM;

@@ -1,5 +1,5 @@
 //! The feature cache `moodtap extract` writes and `select`/`train`/`eval`
-//! read: Apache Parquet, one row per song step (DESIGN.md §2, §6).
+//! read: Apache Parquet, one row per song step (docs/design.md §2, §6).
 //!
 //! Layout of a cache directory `DIR`:
 //!
@@ -21,10 +21,10 @@
 //!
 //! Columns ([`fixed_columns`] then [`raw_step_names`]): `song_id` (utf8),
 //! `step` (u32, k ≥ 1), `time_s` (f64, k · hop_s, the end of the step's
-//! window), `valence`, `arousal` (f32, scaled to [0, 1]), then the 97 raw
-//! step features (f32): openSMILE's 88 eGeMAPS v02 functional names in
-//! order, then the 11 MIR descriptors. Steps cover the whole clip
-//! (k · hop_s ≤ duration), so a 45 s clip has T steps at hop 45/T s.
+//! window), `valence`, `arousal` (f32, scaled to [0, 1]), then the
+//! [`RAW_STEP_LEN`] raw step features (f32): openSMILE's 88 eGeMAPS v02
+//! functional names in order, then the 11 MIR descriptors. Steps cover the
+//! whole clip (k · hop_s ≤ duration), so a 45 s clip has T steps at hop 45/T s.
 //!
 //! Every part also carries the configuration as file key-value metadata
 //! (`moodtap.steps`, `moodtap.hop_s`, … see [`CacheMeta::to_key_values`]).
@@ -157,7 +157,7 @@ pub struct CacheMeta {
     pub label_scale: [f32; 2],
     /// Whether valence and arousal were swapped on the user's request.
     pub swap_va: bool,
-    /// Feature column names, in order (the 97 raw step names).
+    /// Feature column names, in order (the [`RAW_STEP_LEN`] raw step names).
     pub feature_names: Vec<String>,
 }
 

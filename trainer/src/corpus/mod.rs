@@ -7,7 +7,7 @@
 //!
 //! Output layout under `out`:
 //! - `audio/NNNNN.wav`: 22 050 Hz mono 16-bit PCM, `duration_s` long;
-//! - `manifest.csv`: the generic dataset manifest of DESIGN.md §6,
+//! - `manifest.csv`: the generic dataset manifest of docs/design.md §6,
 //!   `path,valence,arousal` (labels on a 0–1 scale, so `--scale 0,1`; paths
 //!   relative to the manifest) followed by every cue and realisation
 //!   measurement ([`MANIFEST_COLUMNS`]);

@@ -21,7 +21,7 @@ use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 use super::cues::Cues;
 use super::score::Score;
 
-/// Output sample rate, Hz: moodtap's analysis rate (DESIGN.md §2), so the
+/// Output sample rate, Hz: moodtap's analysis rate (docs/design.md §2), so the
 /// trainer needs no resampling.
 pub const SAMPLE_RATE_HZ: u32 = 22_050;
 /// Frame length of the active-level measurement: 50 ms at 22 050 Hz.

@@ -1,4 +1,4 @@
-//! Static-vs-dynamic label cross-check (DESIGN.md §6).
+//! Static-vs-dynamic label cross-check (docs/design.md §6).
 //!
 //! For the same songs, each static dimension should correlate strongly with
 //! the song mean of the same dynamic dimension (EmoMusic sample: r ≈ 0.95).

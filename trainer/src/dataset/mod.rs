@@ -1,4 +1,4 @@
-//! Labelled datasets the trainer reads (DESIGN.md §6): DEAM, EmoMusic
+//! Labelled datasets the trainer reads (docs/design.md §6): DEAM, EmoMusic
 //! ("1000 Songs") and a generic `path,valence,arousal` manifest.
 //!
 //! Every loader returns the songs it could pair with audio and labels, with

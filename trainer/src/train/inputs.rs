@@ -1,7 +1,7 @@
-//! From cache rows to model inputs: the fused feature columns (DESIGN.md
-//! §3.3: the 88 eGeMAPS functionals, then the selected MIR descriptors),
-//! z-score statistics from the training songs, and one `T × N` matrix per
-//! song (its last `T` steps, DESIGN.md §2).
+//! From cache rows to model inputs: the fused feature columns
+//! (docs/design.md §3.3: the 88 eGeMAPS functionals, then the selected MIR
+//! descriptors), z-score statistics from the training songs, and one `T × N`
+//! matrix per song (its last `T` steps, docs/design.md §2).
 
 use std::path::{Path, PathBuf};
 
@@ -165,7 +165,7 @@ impl Normalization {
 
 /// The model input of one song: its last `t` steps (oldest first), the
 /// chosen columns z-scored, row-major `t × N`. A song with fewer steps is
-/// padded at the start with zeros, the normalised mean (DESIGN.md §2).
+/// padded at the start with zeros, the normalised mean (docs/design.md §2).
 /// Appends to `out` so a batch is built without extra copies.
 pub fn song_input(song: &SongSteps, cols: &FeatureColumns, norm: &Normalization, t: usize, out: &mut Vec<f32>) {
     let n = cols.len();

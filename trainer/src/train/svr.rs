@@ -1,4 +1,4 @@
-//! The SVR baseline of the paper's comparison (DESIGN.md §4): one ε-SVR per
+//! The SVR baseline of the paper's comparison (docs/design.md §4): one ε-SVR per
 //! dimension (RBF kernel, C = 1, ε = 0.1, γ = 1/N as in
 //! `moodtap_core::selection`) on song-level feature means, z-scored with the
 //! training songs' statistics.
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub const SVR_FORMAT: &str = "moodtap-svr";
 /// Version this build reads and writes.
 pub const SVR_VERSION: u32 = 1;
-/// Largest SVR file read (a 2 000-song DEAM model with 97 features is ≈ 5 MB of JSON).
+/// Largest SVR file read (a 2 000-song DEAM model with all 99 raw step features is ≈ 5 MB of JSON).
 pub const MAX_SVR_FILE_LEN: u64 = 256 << 20;
 /// SVR penalty C (paper: 1).
 pub const SVR_C: f64 = 1.0;

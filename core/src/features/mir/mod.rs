@@ -1,4 +1,4 @@
-//! Mid/high-level MIR descriptors (DESIGN.md §3.2), after MIRToolbox 1.8's
+//! Mid/high-level MIR descriptors (docs/design.md §3.2), after MIRToolbox 1.8's
 //! definitions, computed per step from the shared analysis front end
 //! ([`crate::dsp::frontend::FrontEnd`]): no descriptor transforms the audio
 //! itself.
