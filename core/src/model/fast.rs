@@ -13,6 +13,7 @@
 use burn::tensor::Tensor;
 
 use super::config::ModelConfig;
+use crate::dsp::simd::{self, SimdLevel};
 use super::file::ModelFileError;
 use super::network::{ConvBlock, Network, SelfAttention};
 
@@ -94,6 +95,8 @@ struct Scratch {
 #[derive(Debug, Clone)]
 pub struct FastNetwork {
     config: ModelConfig,
+    /// Widest vector instruction set of this CPU ([`SimdLevel::detect`]).
+    level: SimdLevel,
     conv: Option<[FastConv; 2]>,
     lstm: FastLstm,
     attention: Option<FastAttention>,
@@ -160,6 +163,7 @@ impl FastConv {
     /// `input [c_in, t, n]` → `conv [c_out, t, n]` → ReLU + 2×2 max pool → `out [c_out, t/2, n/2]`.
     /// `padded` holds `[c_in, t + 2, n + 2]`: the input with its zero border (padding 1), so
     /// that each output row is one pass of 9 taps per input channel without edge cases.
+    #[inline(always)]
     fn forward(&self, input: &[f32], t: usize, n: usize, padded: &mut [f32], conv: &mut [f32], out: &mut [f32]) {
         let plane = t * n;
         let np = n + 2;
@@ -231,6 +235,7 @@ impl FastLinear {
     }
 
     /// `y[rows, d_out] = x[rows, d_in] · W + b`.
+    #[inline(always)]
     fn forward(&self, x: &[f32], rows: usize, y: &mut [f32]) {
         for r in 0..rows {
             let y_row = &mut y[r * self.d_out..(r + 1) * self.d_out];
@@ -255,7 +260,7 @@ impl FastAttention {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -263,13 +268,14 @@ fn sigmoid(x: f32) -> f32 {
 /// `tanh(x) = 1 − 2 / (e^{2x} + 1)`: one `expf` instead of glibc's `tanhf` (which goes
 /// through `expm1f` and was 15 % of an inference). Absolute error ≲ 1e-7 near 0 from the
 /// cancellation, exact ±1 limits (e^{2x} overflowing to ∞ gives 1, underflowing gives −1).
-#[inline]
+#[inline(always)]
 fn tanh(x: f32) -> f32 {
     1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
 impl FastLstm {
     /// `input [T, D]` → `out [T, 2H]` (forward ‖ reverse), using `proj`, `gates`, `h`, `c`.
+    #[inline(always)]
     fn forward(&self, input: &[f32], steps: usize, s: &mut LstmScratch<'_>) {
         let (d, h) = (self.d_input, self.hidden);
         let g8 = 8 * h;
@@ -400,7 +406,7 @@ impl FastNetwork {
             col_mean: sized(has_attention, steps),
             pooled: vec![0.0; d],
         };
-        Ok(Self { config: config.clone(), conv, lstm, attention, head, scratch })
+        Ok(Self { config: config.clone(), level: SimdLevel::detect(), conv, lstm, attention, head, scratch })
     }
 
     /// The config this network was built for.
@@ -421,6 +427,19 @@ impl FastNetwork {
     /// returns an error instead).
     pub fn forward(&mut self, input: &[f32]) -> [f32; 2] {
         assert_eq!(input.len(), self.input_len(), "input must be T × N");
+        forward_at(self.level, self, input)
+    }
+
+    /// [`Self::forward`] at a given instruction-set level (every level gives the same bits).
+    pub fn forward_with(&mut self, level: SimdLevel, input: &[f32]) -> [f32; 2] {
+        assert_eq!(input.len(), self.input_len(), "input must be T × N");
+        forward_at(level, self, input)
+    }
+
+    /// The forward pass; compiled once per [`SimdLevel`] by [`forward_at`]. Its loops are
+    /// element-wise or sequential sums, so wider vectors change nothing but speed.
+    #[inline(always)]
+    fn forward_body(&mut self, input: &[f32]) -> [f32; 2] {
         let (t, n) = (self.config.t_steps, self.config.n_features);
         let s = &mut self.scratch;
         let [steps, d_in] = self.config.shapes().lstm_in;
@@ -505,6 +524,16 @@ impl FastNetwork {
     }
 }
 
+#[inline(always)]
+fn forward_body_of(net: &mut FastNetwork, input: &[f32]) -> [f32; 2] {
+    net.forward_body(input)
+}
+
+simd::dispatch! {
+    /// [`FastNetwork::forward`] at a given instruction-set level.
+    fn forward_at = forward_body_of(net: &mut FastNetwork, input: &[f32]) -> [f32; 2]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,6 +598,26 @@ mod tests {
                 }
                 // The outputs actually vary with the input (not a constant network).
                 assert!((expected[0] - expected[2]).abs() > 1e-6 || (expected[1] - expected[3]).abs() > 1e-6);
+            }
+        }
+    }
+
+    /// Every instruction-set level gives the portable level's bits (the analyzer's output
+    /// must not depend on the CPU it runs on).
+    #[test]
+    fn every_simd_level_gives_the_same_bits() {
+        let device = Device::flex();
+        device.seed(3);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        for arch in Architecture::ALL {
+            let config = ModelConfig::new(arch, 99, 97);
+            let net = random_network(&config, &device);
+            let mut fast = FastNetwork::new(&config, &net).unwrap();
+            let input: Vec<f32> = (0..99 * 97).map(|_| rng.random_range(-3.0..3.0)).collect();
+            let reference = fast.forward_with(SimdLevel::Portable, &input);
+            for level in SimdLevel::available() {
+                let got = fast.forward_with(level, &input);
+                assert_eq!(got.map(f32::to_bits), reference.map(f32::to_bits), "{arch} at {level:?}");
             }
         }
     }
