@@ -31,6 +31,17 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# The lint gate needs rustfmt and clippy (rustup components of the toolchain).
+for tool in fmt clippy; do
+  if ! cargo "$tool" --version >/dev/null 2>&1; then
+    component=$([ "$tool" = fmt ] && echo rustfmt || echo clippy)
+    rustup component add "$component" || {
+      echo "setup-deps: cargo $tool missing and 'rustup component add $component' failed; install it and re-run" >&2
+      exit 1
+    }
+  fi
+done
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

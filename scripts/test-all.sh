@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every moodtap test on a fresh machine: installs dependencies, renders
-# the golden test material, then runs the whole workspace's tests (unit,
-# parity against openSMILE goldens, bad-input, real-host plugin tests).
+# Runs every moodtap test on a fresh machine: installs dependencies, checks
+# formatting and clippy (warnings are errors), renders the golden test
+# material, then runs the whole workspace's tests (unit, parity against
+# openSMILE goldens, bad-input, real-host plugin tests in a CLAP host,
+# pedalboard and Ardour).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
@@ -11,6 +13,10 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 df -h . | tail -n 1
 export PATH="$PWD/.venv/bin:$PATH"
 export MOODTAP_PYTHON="$PWD/.venv/bin/python"
+
+echo "== lint gate: rustfmt and clippy on every target (warnings are errors; allowances in Cargo.toml [workspace.lints])"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== rendering golden test material"
 python tests/golden/make_golden.py audio >/dev/null

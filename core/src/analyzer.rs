@@ -14,7 +14,7 @@
 
 use crate::audio::resample::{ResampleError, StreamResampler};
 use crate::audio::sanitize;
-use crate::model::{InferenceError, LoadedModel, ModelMetadata};
+use crate::model::{LoadedModel, ModelMetadata};
 use crate::steps::{raw_step_names, Step, StepConfig, StepError, StepExtractor};
 
 /// One estimate.
@@ -188,10 +188,8 @@ impl Analyzer {
             let dst = (t - filled + k) * n;
             input[dst..dst + n].copy_from_slice(&ring[src_step as usize * n..(src_step as usize + 1) * n]);
         }
-        let est = model.predict(input).unwrap_or_else(|InferenceError::InputLength { .. }| {
-            // Unreachable: the input is sized from the model at construction.
-            crate::model::Estimate { valence: 0.5, arousal: 0.5 }
-        });
+        // An error is unreachable: the input is sized from the model at construction.
+        let est = model.predict(input).unwrap_or(crate::model::Estimate { valence: 0.5, arousal: 0.5 });
         Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: filled as f32 / t as f32 }
     }
 }

@@ -130,7 +130,7 @@ impl StepExtractor {
     /// A step extractor at `sample_rate_hz` (the analysis rate, 22 050 Hz).
     pub fn new(sample_rate_hz: u32, config: StepConfig) -> Result<Self, StepError> {
         let StepConfig { window_s, hop_s } = config;
-        if !(window_s >= MIN_WINDOW_S && window_s <= MAX_WINDOW_S && hop_s >= 0.01 && hop_s.is_finite()) {
+        if !((MIN_WINDOW_S..=MAX_WINDOW_S).contains(&window_s) && hop_s >= 0.01 && hop_s.is_finite()) {
             return Err(StepError::InvalidTiming { window_s, hop_s });
         }
         let frontend = FrontEnd::new(sample_rate_hz);

@@ -483,11 +483,11 @@ impl Host {
     /// The parameters as the host lists them.
     pub fn params(&mut self) -> Result<Vec<ParamListing>> {
         let ext = self.params_ext()?;
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         let mut out = Vec::new();
         for i in 0..ext.count(&handle) {
             let mut buf = ParamInfoBuffer::new();
-            if let Some(info) = ext.get_info(&mut handle, i, &mut buf) {
+            if let Some(info) = ext.get_info(&handle, i, &mut buf) {
                 out.push(ParamListing {
                     id: info.id.get(),
                     name: String::from_utf8_lossy(info.name).into_owned(),
@@ -548,7 +548,7 @@ impl Host {
             .get_extension::<PluginState>()
             .ok_or_else(|| anyhow!("no state extension"))?;
         let mut out = Vec::new();
-        ext.save(&mut self.instance.plugin_handle(), &mut out).map_err(|e| anyhow!("save: {e:?}"))?;
+        ext.save(&self.instance.plugin_handle(), &mut out).map_err(|e| anyhow!("save: {e:?}"))?;
         Ok(out)
     }
 
@@ -560,7 +560,7 @@ impl Host {
             .get_extension::<PluginState>()
             .ok_or_else(|| anyhow!("no state extension"))?;
         let mut reader = bytes;
-        ext.load(&mut self.instance.plugin_handle(), &mut reader).map_err(|e| anyhow!("load: {e:?}"))
+        ext.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| anyhow!("load: {e:?}"))
     }
 
     /// Activates, processes `input` (mono, duplicated to every channel) on a
@@ -751,27 +751,27 @@ pub struct Editor {
 impl Editor {
     /// `create("x11")`, `set_parent`, `show`.
     pub fn open(host: &mut Host) -> Result<Self> {
-        let mut handle = host.instance.plugin_handle();
+        let handle = host.instance.plugin_handle();
         let gui = handle.get_extension::<PluginGui>().ok_or_else(|| anyhow!("no gui extension"))?;
         let config = GuiConfiguration { api_type: GuiApiType::X11, is_floating: false };
-        if !gui.is_api_supported(&mut handle, config) {
+        if !gui.is_api_supported(&handle, config) {
             bail!("plugin does not support embedded X11");
         }
-        gui.create(&mut handle, config).map_err(|e| anyhow!("gui create: {e:?}"))?;
-        let size = gui.get_size(&mut handle).unwrap_or(GuiSize { width: 720, height: 470 });
+        gui.create(&handle, config).map_err(|e| anyhow!("gui create: {e:?}"))?;
+        let size = gui.get_size(&handle).unwrap_or(GuiSize { width: 720, height: 470 });
         let parent = X11Parent::new(size.width as u16, size.height as u16)?;
         // SAFETY: the parent window outlives the GUI: `close` destroys the GUI before the window.
-        unsafe { gui.set_parent(&mut handle, ClapWindow::from_x11_handle(parent.window as _)) }
+        unsafe { gui.set_parent(&handle, ClapWindow::from_x11_handle(parent.window as _)) }
             .map_err(|e| anyhow!("set_parent: {e:?}"))?;
-        let _ = gui.show(&mut handle);
+        let _ = gui.show(&handle);
         Ok(Self { gui, parent, size })
     }
 
     /// Destroys the GUI, then the parent window.
     pub fn close(self, host: &mut Host) {
-        let mut handle = host.instance.plugin_handle();
-        let _ = self.gui.hide(&mut handle);
-        self.gui.destroy(&mut handle);
+        let handle = host.instance.plugin_handle();
+        let _ = self.gui.hide(&handle);
+        self.gui.destroy(&handle);
         drop(self.parent);
     }
 }

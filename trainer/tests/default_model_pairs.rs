@@ -27,13 +27,18 @@ pub enum Dim {
     Arousal,
 }
 
+/// A piece: file under the music root and its duration, s.
+type Piece = (&'static str, f64);
+/// (dimension, expected higher, expected lower, claimed).
+type Pair = (Dim, Piece, Piece, bool);
+
 /// (dimension, expected higher, expected lower, claimed) with each piece's
 /// duration in seconds (fixes the excerpt offset without probing the file).
 /// Reasons for each pair: docs/default-model.md. `claimed`: the ordering
 /// docs/default-model.md states the default model gets right, asserted here.
 /// The other pair is printed, not asserted: the default model misses valence
 /// pair 9 (Deprecation 0.21 vs A New Journey 0.43); the document says so.
-pub const PAIRS: &[(Dim, (&str, f64), (&str, f64), bool)] = &[
+pub const PAIRS: &[Pair] = &[
     (Dim::Arousal, ("hr/hr3-motion.ogg", 85.1), ("sing/lose/March Thee to Dis.ogg", 43.2), true),
     (Dim::Arousal, ("sing/Through Space.ogg", 233.7), ("sing/Awakening.ogg", 208.0), true),
     (Dim::Arousal, ("hr/hr-savino-caribbean.ogg", 62.3), ("hr/hr3-rlyeh.ogg", 128.0), true),

@@ -84,7 +84,8 @@ fn functionals_and_llds_of_a_tone() {
 
 #[test]
 fn degenerate_signals_give_defined_nan_free_tables() {
-    let cases: Vec<(&str, Box<dyn Iterator<Item = Vec<f32>>>, u32, u16, bool)> = vec![
+    type Frames = Box<dyn Iterator<Item = Vec<f32>>>;
+    let cases: Vec<(&str, Frames, u32, u16, bool)> = vec![
         ("silence.wav", Box::new((0..22_050).map(|_| vec![0.0])), 22_050, 1, false),
         ("dc.wav", Box::new((0..22_050).map(|_| vec![0.5])), 22_050, 1, false),
         ("clipped.wav", Box::new(tone(22_050, 1.0, 100.0, 4.0).map(|f| vec![f[0].clamp(-1.0, 1.0)])), 22_050, 1, false),

@@ -13,9 +13,9 @@
 use burn::tensor::Tensor;
 
 use super::config::ModelConfig;
-use crate::dsp::simd::{self, SimdLevel};
 use super::file::ModelFileError;
 use super::network::{ConvBlock, Network, SelfAttention};
+use crate::dsp::simd::{self, SimdLevel};
 
 /// One conv block with its BatchNorm folded in: `relu(pool(conv'(x)))`.
 #[derive(Debug, Clone)]
@@ -305,6 +305,8 @@ impl FastLstm {
                 }
                 // Gate order i, f, o, g (see bilstm.rs).
                 let out = &mut s.out[t * 2 * h + dir * h..t * 2 * h + (dir + 1) * h];
+                // `j` indexes the four gate blocks, the cell and the output alike.
+                #[allow(clippy::needless_range_loop)]
                 for j in 0..h {
                     let i_gate = sigmoid(s.gates[j]);
                     let f_gate = sigmoid(s.gates[h + j]);

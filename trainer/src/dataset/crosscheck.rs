@@ -154,7 +154,10 @@ pub fn enforce(check: &CrossCheck, swap_requested: bool) -> Result<(), DatasetEr
 mod tests {
     use super::*;
 
-    fn data(swap: bool) -> (Vec<(String, f32, f32)>, HashMap<String, f64>, HashMap<String, f64>) {
+    /// Static labels and the dynamic means of valence and arousal.
+    type Fixture = (Vec<(String, f32, f32)>, HashMap<String, f64>, HashMap<String, f64>);
+
+    fn data(swap: bool) -> Fixture {
         let mut s = Vec::new();
         let mut dv = HashMap::new();
         let mut da = HashMap::new();

@@ -185,7 +185,7 @@ pub fn load(kind: DatasetKind, root: &Path, opts: &LoadOptions) -> Result<Datase
         DatasetKind::EmoMusic => emomusic::load(root, opts)?,
         DatasetKind::Manifest => manifest::load(root, opts)?,
     };
-    songs.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id)));
+    songs.sort_by_key(|s| natural_key(&s.id));
     if songs.is_empty() {
         return Err(DatasetError::Empty { path: root.to_path_buf(), summary: report.summary(0) });
     }

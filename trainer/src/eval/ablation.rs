@@ -35,8 +35,8 @@ pub enum AblationError {
         model: &'static str,
         /// T.
         steps: u32,
-        /// Why.
-        source: train::TrainError,
+        /// Why (boxed: a training error carries a whole report's worth of context).
+        source: Box<train::TrainError>,
     },
     /// An output could not be written.
     #[error("{path}: {reason}")]
@@ -101,7 +101,7 @@ pub fn run(
             progress(AblationProgress::Model { kind, steps: t });
             let opts = TrainOptions { kind, ..base.clone() };
             let report = train::train(&table, &opts, &mut |p| progress(AblationProgress::Train(p)))
-                .map_err(|source| AblationError::Train { model: kind.name(), steps: t, source })?;
+                .map_err(|source| AblationError::Train { model: kind.name(), steps: t, source: Box::new(source) })?;
             let path = dir.join(match kind {
                 ModelKind::Svr => "svr.json".to_string(),
                 ModelKind::Network(a) => format!("{}.moodtap", a.name()),

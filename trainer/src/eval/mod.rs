@@ -67,7 +67,7 @@ pub enum EvalModel {
     /// One of the four networks.
     Network(Box<LoadedModel>),
     /// The SVR baseline.
-    Svr(SvrModel),
+    Svr(Box<SvrModel>),
 }
 
 impl EvalModel {
@@ -83,7 +83,7 @@ impl EvalModel {
             let m = LoadedModel::from_path(path).map_err(|source| EvalError::ModelFile { path: shown, source })?;
             Ok(Self::Network(Box::new(m)))
         } else if head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            Ok(Self::Svr(SvrModel::from_path(path).map_err(|source| EvalError::Svr { path: shown, source })?))
+            Ok(Self::Svr(Box::new(SvrModel::from_path(path).map_err(|source| EvalError::Svr { path: shown, source })?)))
         } else {
             Err(EvalError::UnknownFormat(shown))
         }

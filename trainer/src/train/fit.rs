@@ -15,7 +15,7 @@ use moodtap_core::model::{Architecture, ModelConfig, Network, Trainer, TrainingC
 use moodtap_core::rng::SplitMix64;
 
 /// Stream constant for the per-epoch batch shuffles.
-const BATCH_STREAM: u64 = 0x4241_5443_48; // "BATCH"
+const BATCH_STREAM: u64 = 0x42_4154_4348; // "BATCH"
 
 /// Songs per validation forward pass (bounds the activations held at once).
 const VALIDATION_CHUNK: usize = 32;

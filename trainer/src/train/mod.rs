@@ -379,7 +379,7 @@ impl RunContext<'_> {
                     arousal: f.arousal,
                     training: provenance.clone(),
                 };
-                (EvalModel::Svr(m), Vec::new(), 0, train_s, provenance)
+                (EvalModel::Svr(Box::new(m)), Vec::new(), 0, train_s, provenance)
             }
         };
         let pred = model.predict_songs(table, &split.test)?;

@@ -11,7 +11,7 @@ use moodtap_core::rng::SplitMix64;
 
 /// Stream constant mixed into the seed so the split does not share its
 /// random sequence with batch shuffling (see [`super::fit`]).
-const SPLIT_STREAM: u64 = 0x5350_4c49_54; // "SPLIT"
+const SPLIT_STREAM: u64 = 0x53_504c_4954; // "SPLIT"
 
 /// Song indices of one train/validation/test division.
 #[derive(Debug, Clone, PartialEq, Eq)]

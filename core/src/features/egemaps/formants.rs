@@ -556,6 +556,8 @@ mod tests {
                 if t.use_nyquist {
                     acc += bins[t.n_fft / 2].re * t.nyquist_cos[i];
                 }
+                // The reference: openSMILE's loop, indexed as it is.
+                #[allow(clippy::needless_range_loop)]
                 for k in 1..=np {
                     acc += bins[k].re * t.cos[(k - 1) * n_out + i];
                     acc += -bins[k].im * t.sin[(k - 1) * n_out + i];
