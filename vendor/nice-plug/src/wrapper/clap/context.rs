@@ -140,12 +140,14 @@ impl<P: ClapPlugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
                 let normalized = normalized.clamp(0.0, 1.0);
                 let step_count = unsafe { event.param.step_count() };
                 let clap_plain_value = normalized as f64 * step_count.unwrap_or(1) as f64;
-                // The plugin's own value follows; the editor is told as for host changes.
-                self.wrapper.update_plain_value_by_hash(
-                    param_hash,
-                    super::wrapper::ClapParamUpdate::PlainValueSet(clap_plain_value),
-                    Some(self.transport.sample_rate),
-                );
+                // The plugin's own value follows (what `get_value` reports). No GUI task: one per
+                // change from the audio thread would flood the main-thread task queue of a host
+                // that renders without servicing callbacks; an editor reads the value when it draws.
+                unsafe {
+                    if event.param._internal_set_normalized_value(normalized) {
+                        event.param._internal_update_smoother(self.transport.sample_rate, false);
+                    }
+                }
                 let value_event = clap_event_param_value {
                     header: clap_event_header {
                         size: mem::size_of::<clap_event_param_value>() as u32,

@@ -129,11 +129,14 @@ impl<P: Vst3Plugin> ProcessContext<P> for WrapperProcessContext<'_, P> {
             return Ok(());
         }
         let normalized = normalized.clamp(0.0, 1.0);
-        self.inner.set_normalized_value_by_hash(
-            param_hash,
-            normalized,
-            Some(self.transport.sample_rate),
-        );
+        // The plugin's own value follows (what `get_value` reports). No GUI task: one per
+        // change from the audio thread would flood the main-thread task queue of a host
+        // that renders without servicing callbacks; an editor reads the value when it draws.
+        unsafe {
+            if event.param._internal_set_normalized_value(normalized) {
+                event.param._internal_update_smoother(self.transport.sample_rate, false);
+            }
+        }
         let offset = clamp_output_event_timing(
             event.timing + self.current_sample_idx,
             self.total_buffer_len,
