@@ -3,9 +3,10 @@
 //! `(valence, arousal, coverage)` out after every step.
 //!
 //! host rate ─► [`StreamResampler`] ─► 22 050 Hz ─► [`StepExtractor`]
-//! (99 raw values per step) ─► the model's feature columns, z-scored with
-//! the model file's statistics ─► ring of the last `T` steps ─►
-//! [`LoadedModel::predict`] (allocation-free fast path).
+//! (raw values per step) ─► [`Fusion`] (the model's feature columns,
+//! z-scored with the model file's statistics; the same code training uses)
+//! ─► [`FusionRing`] of the last `T` steps ─► [`LoadedModel::predict`]
+//! (allocation-free fast path).
 //!
 //! Until `T` steps have been seen, the older positions of the model input
 //! hold the normalised mean (zeros) and the estimate's `coverage` says which
@@ -14,8 +15,9 @@
 
 use crate::audio::resample::{ResampleError, StreamResampler};
 use crate::audio::sanitize;
+use crate::fusion::{Fusion, FusionError, FusionRing};
 use crate::model::{LoadedModel, ModelMetadata};
-use crate::steps::{raw_step_names, Step, StepConfig, StepError, StepExtractor};
+use crate::steps::{Step, StepConfig, StepError, StepExtractor};
 
 /// One estimate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,10 +43,8 @@ impl Estimate {
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzerError {
     /// The model needs a feature this build does not compute.
-    #[error(
-        "the model expects feature {0:?}, which this moodtap version does not compute (model made by another version?)"
-    )]
-    UnknownFeature(String),
+    #[error(transparent)]
+    Fusion(#[from] FusionError),
     /// The model was trained at another analysis rate.
     #[error("the model expects features at {0} Hz; moodtap analyses at 22050 Hz")]
     AnalysisRate(u32),
@@ -61,19 +61,17 @@ pub struct Analyzer {
     model: LoadedModel,
     resampler: StreamResampler,
     steps: StepExtractor,
-    /// Raw-step column of each model feature.
-    columns: Vec<usize>,
-    /// Ring of the last `T` z-scored steps (`T × N`).
-    ring: Vec<f32>,
+    fusion: Fusion,
+    /// The last `T` fused steps.
+    ring: FusionRing,
     /// Model input in time order, oldest first, zeros where no audio yet.
     input: Vec<f32>,
-    steps_seen: u64,
     latest: Option<Estimate>,
 }
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("steps_seen", &self.steps_seen).field("latest", &self.latest).finish()
+        f.debug_struct("Analyzer").field("steps_seen", &self.ring.steps_seen()).field("latest", &self.latest).finish()
     }
 }
 
@@ -84,22 +82,16 @@ impl Analyzer {
         if meta.analysis_rate_hz != crate::ANALYSIS_RATE_HZ {
             return Err(AnalyzerError::AnalysisRate(meta.analysis_rate_hz));
         }
-        let names: Vec<&str> = raw_step_names().collect();
-        let columns = meta
-            .feature_names
-            .iter()
-            .map(|f| names.iter().position(|n| n == f).ok_or_else(|| AnalyzerError::UnknownFeature(f.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let fusion = meta.live_fusion()?;
         let steps =
             StepExtractor::new(crate::ANALYSIS_RATE_HZ, StepConfig { window_s: meta.window_s, hop_s: meta.hop_s })?;
-        let len = meta.t_steps * columns.len();
+        let ring = FusionRing::new(meta.t_steps, fusion.n_features());
         Ok(Self {
             resampler: StreamResampler::new(input_rate_hz, crate::ANALYSIS_RATE_HZ)?,
             steps,
-            columns,
-            ring: vec![0.0; len],
-            input: vec![0.0; len],
-            steps_seen: 0,
+            input: vec![0.0; meta.t_steps * fusion.n_features()],
+            fusion,
+            ring,
             latest: None,
             model,
         })
@@ -116,6 +108,13 @@ impl Analyzer {
         self.resampler.latency_s()
     }
 
+    /// The model input of the latest estimate: `T × N`, oldest step first
+    /// (what training builds from the same song's cached steps, bit for bit).
+    /// Kept after [`finish`](Self::finish) until the next step.
+    pub fn model_input(&self) -> &[f32] {
+        &self.input
+    }
+
     /// The most recent estimate, if any step has completed.
     pub fn latest(&self) -> Option<Estimate> {
         self.latest
@@ -124,7 +123,7 @@ impl Analyzer {
     /// Feeds mono samples at the input rate (any block size; NaN/Inf count as
     /// silence); calls `on_estimate` after every completed step.
     pub fn push(&mut self, samples: &[f32], mut on_estimate: impl FnMut(&Estimate)) {
-        let Self { resampler, steps, model, columns, ring, input, steps_seen, latest } = self;
+        let Self { resampler, steps, model, fusion, ring, input, latest } = self;
         let mut block_buf = [0.0f32; 1024];
         for chunk in samples.chunks(block_buf.len()) {
             let block = &mut block_buf[..chunk.len()];
@@ -132,7 +131,7 @@ impl Analyzer {
             sanitize(block);
             resampler.push(block, |resampled| {
                 steps.push(resampled, |step| {
-                    let e = Self::on_step(step, model, columns, ring, input, steps_seen);
+                    let e = Self::on_step(step, model, fusion, ring, input);
                     *latest = Some(e);
                     on_estimate(&e);
                 });
@@ -143,9 +142,9 @@ impl Analyzer {
     /// End of a file: flushes the resampler and the step extractor, emitting
     /// the last steps, then resets.
     pub fn finish(&mut self, mut on_estimate: impl FnMut(&Estimate)) {
-        let Self { resampler, steps, model, columns, ring, input, steps_seen, latest } = self;
+        let Self { resampler, steps, model, fusion, ring, input, latest } = self;
         let mut emit = |step: &Step| {
-            let e = Self::on_step(step, model, columns, ring, input, steps_seen);
+            let e = Self::on_step(step, model, fusion, ring, input);
             *latest = Some(e);
             on_estimate(&e);
         };
@@ -158,38 +157,21 @@ impl Analyzer {
     pub fn reset(&mut self) {
         self.resampler.reset();
         self.steps.reset();
-        self.ring.iter_mut().for_each(|v| *v = 0.0);
-        self.steps_seen = 0;
+        self.ring.reset();
         self.latest = None;
     }
 
     fn on_step(
         step: &Step,
         model: &mut LoadedModel,
-        columns: &[usize],
-        ring: &mut [f32],
+        fusion: &Fusion,
+        ring: &mut FusionRing,
         input: &mut [f32],
-        steps_seen: &mut u64,
     ) -> Estimate {
-        let n = columns.len();
-        let t = ring.len() / n;
-        let slot = (*steps_seen % t as u64) as usize;
-        let row = &mut ring[slot * n..(slot + 1) * n];
-        for (v, &c) in row.iter_mut().zip(columns) {
-            *v = step.values[c];
-        }
-        model.normalize(row);
-        *steps_seen += 1;
-        // Oldest first: the `filled` real steps at the end, zeros before them.
-        let filled = (*steps_seen).min(t as u64) as usize;
-        input[..(t - filled) * n].iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..filled {
-            let src_step = (*steps_seen - filled as u64 + k as u64) % t as u64;
-            let dst = (t - filled + k) * n;
-            input[dst..dst + n].copy_from_slice(&ring[src_step as usize * n..(src_step as usize + 1) * n]);
-        }
+        ring.push(fusion, &step.values);
+        ring.write_matrix(input);
         // An error is unreachable: the input is sized from the model at construction.
         let est = model.predict(input).unwrap_or(crate::model::Estimate { valence: 0.5, arousal: 0.5 });
-        Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: filled as f32 / t as f32 }
+        Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: ring.coverage() }
     }
 }

@@ -9,6 +9,8 @@
 //! - [`steps`]: per-step feature vectors (88 eGeMAPS functionals + 11 MIR
 //!   descriptors over a window) from one front end.
 //! - `selection` (feature `selection`): filter + ε-SVR wrapper selection.
+//! - [`fusion`]: raw steps → the model's `T × N` input (column choice,
+//!   z-scores), one code path for training and inference.
 //! - [`model`]: the CBSA network, its file format and inference.
 //! - [`analyzer`]: audio in, continuous (valence, arousal, coverage) out —
 //!   what the plugin and `moodtap analyze` run; [`estimate_smoothing`]: the
@@ -22,6 +24,7 @@ pub mod audio;
 pub mod dsp;
 pub mod estimate_smoothing;
 pub mod features;
+pub mod fusion;
 pub mod model;
 pub mod rng;
 #[cfg(feature = "selection")]

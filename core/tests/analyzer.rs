@@ -8,6 +8,7 @@ mod alloc_counter;
 use burn::tensor::Device;
 use moodtap_core::analyzer::{Analyzer, AnalyzerError, Estimate};
 use moodtap_core::audio::resample::resample_all;
+use moodtap_core::fusion::FusionError;
 use moodtap_core::model::file::{ModelMetadata, TrainingProvenance, FEATURE_SCHEMA_VERSION};
 use moodtap_core::model::{LoadedModel, ModelConfig};
 use moodtap_core::steps::{raw_step_names, StepConfig, StepExtractor};
@@ -126,9 +127,8 @@ fn plugin_path_equals_offline_path() {
     let rows: Vec<Vec<f32>> = steps
         .iter()
         .map(|s| {
-            let mut r: Vec<f32> = cols.iter().map(|&c| s.values[c]).collect();
-            m.normalize(&mut r);
-            r
+            let meta = m.metadata();
+            cols.iter().zip(&meta.norm_mean).zip(&meta.norm_std).map(|((&c, mu), sd)| (s.values[c] - mu) / sd).collect()
         })
         .collect();
     assert_eq!(rows.len(), streamed.len());
@@ -175,7 +175,7 @@ fn unknown_features_and_bad_rates_are_errors() {
     let mut names: Vec<String> = raw_step_names().take(10).map(String::from).collect();
     names.push("brilliance".into());
     assert!(
-        matches!(Analyzer::new(model_with(names), 44_100), Err(AnalyzerError::UnknownFeature(f)) if f == "brilliance")
+        matches!(Analyzer::new(model_with(names), 44_100), Err(AnalyzerError::Fusion(FusionError::UnknownFeature(f))) if f == "brilliance")
     );
     assert!(matches!(Analyzer::new(model(), 4_000), Err(AnalyzerError::Resample(_))));
 }

@@ -350,6 +350,20 @@ pub struct ModelMetadata {
 }
 
 impl ModelMetadata {
+    /// The fusion this model reads raw steps with, over `available` columns
+    /// (a feature cache's layout; [`Self::live_fusion`] for live steps).
+    pub fn fusion<S: AsRef<str>>(
+        &self,
+        available: impl IntoIterator<Item = S>,
+    ) -> Result<crate::fusion::Fusion, crate::fusion::FusionError> {
+        crate::fusion::Fusion::new(self.feature_names.clone(), available, self.norm_mean.clone(), self.norm_std.clone())
+    }
+
+    /// The fusion over live raw steps ([`crate::steps::raw_step_names`] layout).
+    pub fn live_fusion(&self) -> Result<crate::fusion::Fusion, crate::fusion::FusionError> {
+        self.fusion(crate::steps::raw_step_names())
+    }
+
     /// Checks every field and their consistency; the loader calls this on every file and
     /// the writer before writing one.
     pub fn validate(&self) -> Result<(), ModelFileError> {

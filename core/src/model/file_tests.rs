@@ -344,11 +344,13 @@ fn predict_handles_bad_input() {
 }
 
 #[test]
-fn normalize_uses_file_statistics() {
+fn fusion_uses_file_statistics() {
     let (meta, _, bytes) = small_file();
     let model = LoadedModel::from_bytes(&bytes).unwrap();
-    let mut row: Vec<f32> = meta.norm_mean.iter().zip(&meta.norm_std).map(|(m, s)| m + 2.0 * s).collect();
-    model.normalize(&mut row);
+    let fusion = model.metadata().fusion(&meta.feature_names).unwrap();
+    let raw: Vec<f32> = meta.norm_mean.iter().zip(&meta.norm_std).map(|(m, s)| m + 2.0 * s).collect();
+    let mut row = vec![0.0; raw.len()];
+    fusion.fuse_step(&raw, &mut row);
     assert!(row.iter().all(|v| (v - 2.0).abs() < 1e-5), "{row:?}");
 }
 

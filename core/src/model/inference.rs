@@ -14,9 +14,7 @@ use super::fast::FastNetwork;
 use super::file::{ModelFile, ModelFileError, ModelMetadata};
 use super::network::Network;
 
-/// Largest |z-score| fed to the network; inputs beyond are clamped. A z-score of 100 is
-/// already far outside any training distribution; the clamp keeps products finite.
-pub const MAX_ABS_Z: f32 = 100.0;
+use crate::fusion::bounded_z;
 
 /// One emotion estimate, both values in `[0, 1]` (DEAM/EmoMusic labels rescaled from 1–9).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,20 +97,10 @@ impl LoadedModel {
         self.fast.input_len()
     }
 
-    /// z-scores raw features in place with the file's statistics. `steps` is `k × N`
-    /// row-major for any `k`; a trailing partial row is left untouched.
-    pub fn normalize(&self, steps: &mut [f32]) {
-        let n = self.metadata.norm_mean.len();
-        for row in steps.chunks_exact_mut(n) {
-            for ((v, m), s) in row.iter_mut().zip(&self.metadata.norm_mean).zip(&self.metadata.norm_std) {
-                *v = (*v - m) / s;
-            }
-        }
-    }
-
     /// Estimates valence and arousal from `T × N` z-scored steps (row-major, oldest step
-    /// first). Fast path, no allocation. Non-finite inputs count as the mean (0) and values
-    /// are clamped to ±[`MAX_ABS_Z`], so the result is always finite and in `[0, 1]`.
+    /// first; [`crate::fusion`] builds them). Fast path, no allocation. Non-finite inputs
+    /// count as the mean (0) and values are clamped to ±[`crate::fusion::MAX_ABS_Z`] (as
+    /// fusion does), so the result is always finite and in `[0, 1]`.
     pub fn predict(&mut self, steps: &[f32]) -> Result<Estimate, InferenceError> {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
@@ -144,7 +132,7 @@ impl LoadedModel {
 
 fn sanitize(src: &[f32], dst: &mut [f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
-        *d = if s.is_finite() { s.clamp(-MAX_ABS_Z, MAX_ABS_Z) } else { 0.0 };
+        *d = bounded_z(*s);
     }
 }
 

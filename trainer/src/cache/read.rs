@@ -48,7 +48,7 @@ impl SongSteps {
     }
 
     /// Feature rows in step order.
-    pub fn rows(&self) -> impl Iterator<Item = &[f32]> {
+    pub fn rows(&self) -> std::slice::ChunksExact<'_, f32> {
         self.features.chunks_exact(N_FEATURES)
     }
 

@@ -17,7 +17,7 @@ use moodtap_core::model::training::metrics;
 use moodtap_core::model::{LoadedModel, ModelFileError, TrainingProvenance};
 
 use crate::cache::{self, CacheError, CacheRequest, StepTable};
-use crate::train::inputs::{song_input, song_mean, FeatureColumns, InputError, Normalization};
+use crate::train::inputs::{song_input, song_mean, FeatureColumns, InputError};
 use crate::train::svr::{SvrError, SvrModel};
 
 /// Why evaluation failed.
@@ -137,11 +137,11 @@ impl EvalModel {
         let mut out = Vec::with_capacity(songs.len() * 2);
         match self {
             Self::Network(m) => {
-                let norm = Normalization { mean: m.metadata().norm_mean.clone(), std: m.metadata().norm_std.clone() };
+                let fusion = m.metadata().fusion(table.feature_names()).map_err(InputError::from)?;
                 let mut input = Vec::with_capacity(m.input_len());
                 for &s in songs {
                     input.clear();
-                    song_input(&table.songs[s], &cols, &norm, t, &mut input);
+                    song_input(&table.songs[s], &fusion, t, &mut input);
                     // The input is T × N by construction, so the length check cannot fail.
                     let e = m.predict(&input).unwrap_or(moodtap_core::model::Estimate { valence: 0.5, arousal: 0.5 });
                     out.extend([e.valence, e.arousal]);

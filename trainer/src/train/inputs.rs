@@ -1,12 +1,14 @@
-//! From cache rows to model inputs: the fused feature columns
+//! From cache rows to model inputs: which feature columns the model reads
 //! (docs/design.md §3.3: the 88 eGeMAPS functionals, then the selected MIR
-//! descriptors), z-score statistics from the training songs, and one `T × N`
-//! matrix per song (its last `T` steps, docs/design.md §2).
+//! descriptors) and z-score statistics fitted on the training songs. The
+//! `T × N` matrices themselves come from [`moodtap_core::fusion`], the code
+//! the analyzer runs at inference, so training and serving cannot drift.
 
 use std::path::{Path, PathBuf};
 
 use moodtap_core::features::egemaps::functionals::N_FUNCTIONALS;
 use moodtap_core::features::mir::MIR_NAMES;
+use moodtap_core::fusion::{fit_statistics, resolve_columns, Fusion, FusionError};
 
 use crate::cache::{SongSteps, StepTable, N_FEATURES, SELECTION_FILE};
 use crate::select::{read_selection, SelectError};
@@ -45,6 +47,18 @@ pub enum InputError {
     /// A feature the model needs is not a cache column.
     #[error("feature {0:?} is not a column of the feature cache (cache written by another moodtap version?)")]
     MissingColumn(String),
+    /// Statistics and columns disagree (a model file's metadata).
+    #[error("{0}")]
+    Fusion(FusionError),
+}
+
+impl From<FusionError> for InputError {
+    fn from(e: FusionError) -> Self {
+        match e {
+            FusionError::UnknownFeature(name) => Self::MissingColumn(name),
+            other => Self::Fusion(other),
+        }
+    }
 }
 
 /// The model's input columns and where they sit in the cache rows.
@@ -63,10 +77,7 @@ pub struct FeatureColumns {
 impl FeatureColumns {
     /// Resolves `names` against the cache's columns.
     pub fn from_names(table: &StepTable, names: Vec<String>, source: String) -> Result<Self, InputError> {
-        let columns = names
-            .iter()
-            .map(|n| table.feature_index(n).ok_or_else(|| InputError::MissingColumn(n.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let columns = resolve_columns(&names, table.feature_names())?;
         let selected_mir = names.iter().filter(|n| MIR_NAMES.contains(&n.as_str())).cloned().collect();
         Ok(Self { names, selected_mir, columns, source })
     }
@@ -109,72 +120,20 @@ impl FeatureColumns {
     }
 }
 
-/// Per-feature z-score statistics (population standard deviation; a
-/// constant feature gets std 1 so it maps to 0 instead of dividing by 0).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Normalization {
-    /// Mean per input feature.
-    pub mean: Vec<f32>,
-    /// Standard deviation per input feature (> 0).
-    pub std: Vec<f32>,
+/// The fusion of `cols` with z-score statistics over every step row of
+/// `songs` (the training songs only, so nothing of the validation or test
+/// songs leaks in).
+pub fn fit_fusion(table: &StepTable, songs: &[usize], cols: &FeatureColumns) -> Fusion {
+    let rows = songs.iter().flat_map(|&s| table.songs[s].rows());
+    let (mean, std) = fit_statistics(rows, &cols.columns);
+    // The names were resolved against this table when `cols` was built.
+    Fusion::new(cols.names.clone(), table.feature_names(), mean, std).expect("columns resolved against this table")
 }
 
-/// Standard deviations below this (relative to the mean's magnitude, or
-/// absolute near 0) count as a constant feature: f32 rows of a constant
-/// carry rounding noise of about 1e-7 relative.
-const CONSTANT_REL_STD: f64 = 1e-6;
-
-impl Normalization {
-    /// Statistics over every step row of the `songs` (the training songs
-    /// only, so nothing of the validation or test songs leaks in).
-    pub fn fit(table: &StepTable, songs: &[usize], cols: &FeatureColumns) -> Self {
-        let n = cols.len();
-        let (mut sum, mut count) = (vec![0.0f64; n], 0usize);
-        for &s in songs {
-            for row in table.songs[s].rows() {
-                for (acc, &c) in sum.iter_mut().zip(&cols.columns) {
-                    *acc += f64::from(row[c]);
-                }
-                count += 1;
-            }
-        }
-        let mean: Vec<f64> = sum.iter().map(|v| v / count.max(1) as f64).collect();
-        let mut sq = vec![0.0f64; n];
-        for &s in songs {
-            for row in table.songs[s].rows() {
-                for ((acc, &c), m) in sq.iter_mut().zip(&cols.columns).zip(&mean) {
-                    *acc += (f64::from(row[c]) - m).powi(2);
-                }
-            }
-        }
-        let std = sq
-            .iter()
-            .zip(&mean)
-            .map(|(v, m)| {
-                let sd = (v / count.max(1) as f64).sqrt();
-                if sd > CONSTANT_REL_STD * m.abs().max(1.0) && sd.is_finite() {
-                    sd as f32
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        Self { mean: mean.iter().map(|m| *m as f32).collect(), std }
-    }
-}
-
-/// The model input of one song: its last `t` steps (oldest first), the
-/// chosen columns z-scored, row-major `t × N`. A song with fewer steps is
-/// padded at the start with zeros, the normalised mean (docs/design.md §2).
-/// Appends to `out` so a batch is built without extra copies.
-pub fn song_input(song: &SongSteps, cols: &FeatureColumns, norm: &Normalization, t: usize, out: &mut Vec<f32>) {
-    let n = cols.len();
-    let have = song.n_steps().min(t);
-    out.extend(std::iter::repeat_n(0.0, (t - have) * n));
-    for i in song.n_steps() - have..song.n_steps() {
-        let row = song.row(i);
-        out.extend(cols.columns.iter().zip(norm.mean.iter().zip(&norm.std)).map(|(&c, (m, s))| (row[c] - m) / s));
-    }
+/// The model input of one song: its last `t` steps, fused
+/// ([`Fusion::fuse_last_steps`]), appended to `out`.
+pub fn song_input(song: &SongSteps, fusion: &Fusion, t: usize, out: &mut Vec<f32>) {
+    fusion.fuse_last_steps(song.rows(), t, out);
 }
 
 /// Song-level features for the SVR baseline: the mean of each chosen column

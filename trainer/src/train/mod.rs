@@ -4,7 +4,7 @@
 //! Steps: read the cache configuration for `T` → choose the input columns
 //! ([`inputs::FeatureColumns`]: 88 eGeMAPS + selected MIR) → split by song
 //! ([`split`]) → z-score statistics from the training songs' rows
-//! ([`inputs::Normalization`]) → fit ([`fit`] for networks, [`svr`] for the
+//! ([`inputs::fit_fusion`]) → fit ([`fit`] for networks, [`svr`] for the
 //! baseline) → test metrics through [`crate::eval::EvalModel`], the code
 //! `moodtap eval` runs, so both report the same numbers.
 //!
@@ -34,7 +34,8 @@ use crate::cache::StepTable;
 use crate::eval::EvalModel;
 use backend::{Backend, BackendUnavailable};
 use fit::{EpochRecord, FitConfig, FitError, SongSet};
-use inputs::{labels, song_input, song_mean, FeatureChoice, FeatureColumns, InputError, Normalization};
+use inputs::{fit_fusion, labels, song_input, song_mean, FeatureChoice, FeatureColumns, InputError};
+use moodtap_core::fusion::Fusion;
 use split::{Split, SplitError};
 use svr::{SvrError, SvrModel};
 
@@ -240,14 +241,14 @@ pub fn provenance_date() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn song_set(table: &StepTable, songs: &[usize], cols: &FeatureColumns, norm: &Normalization, t: usize) -> SongSet {
+fn song_set(table: &StepTable, songs: &[usize], fusion: &Fusion, t: usize) -> SongSet {
     let mut set = SongSet {
-        inputs: Vec::with_capacity(songs.len() * t * cols.len()),
+        inputs: Vec::with_capacity(songs.len() * t * fusion.n_features()),
         targets: Vec::with_capacity(songs.len() * 2),
         count: songs.len(),
     };
     for &s in songs {
-        song_input(&table.songs[s], cols, norm, t, &mut set.inputs);
+        song_input(&table.songs[s], fusion, t, &mut set.inputs);
         set.targets.extend(labels(&table.songs[s]));
     }
     set
@@ -314,7 +315,7 @@ impl RunContext<'_> {
     ) -> Result<(Vec<u8>, FoldResult), TrainError> {
         let (table, cols, opts) = (self.table, self.cols, self.opts);
         let t = table.meta.steps as usize;
-        let norm = Normalization::fit(table, &split.train, cols);
+        let fusion = fit_fusion(table, &split.train, cols);
         let started = Instant::now();
         let (mut model, curve, best_epoch, train_s, mut provenance) = match opts.kind {
             ModelKind::Network(architecture) => {
@@ -328,8 +329,8 @@ impl RunContext<'_> {
                     learning_rate: opts.learning_rate,
                     seed: opts.seed,
                 };
-                let train = song_set(table, &split.train, cols, &norm, t);
-                let validation = song_set(table, &split.validation, cols, &norm, t);
+                let train = song_set(table, &split.train, &fusion, t);
+                let validation = song_set(table, &split.validation, &fusion, t);
                 let fitted = fit::fit(&cfg, self.device.clone(), &train, &validation, |record, best_epoch| {
                     progress(Progress::Epoch { record, best_epoch })
                 })?;
@@ -339,8 +340,8 @@ impl RunContext<'_> {
                     feature_schema_version: table.meta.feature_schema_version,
                     feature_names: cols.names.clone(),
                     selected_mir_features: cols.selected_mir.clone(),
-                    norm_mean: norm.mean.clone(),
-                    norm_std: norm.std.clone(),
+                    norm_mean: fusion.mean().to_vec(),
+                    norm_std: fusion.std().to_vec(),
                     t_steps: t,
                     context_s: table.meta.context_s,
                     window_s: table.meta.window_s,
