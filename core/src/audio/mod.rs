@@ -1,10 +1,12 @@
-//! Audio input: decoding files to mono f32 ([`decode`]), resampling to the
+//! Audio input: decoding files to mono f32 (`decode`, cargo feature `decode`), resampling to the
 //! analysis rate ([`resample`]) and the input-sanitising rule every analysis
 //! path applies ([`sanitize`]).
 
+#[cfg(feature = "decode")]
 pub mod decode;
 pub mod resample;
 
+#[cfg(feature = "decode")]
 pub use decode::{decode_file, AudioError, DecodedAudio, Decoder};
 pub use resample::StreamResampler;
 

@@ -22,6 +22,7 @@ use burn::nn::Initializer;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
+#[cfg(feature = "train")]
 use super::lstm_op::lstm_recurrence;
 
 /// Fused bidirectional LSTM; see the module docs for layout and gate order.
@@ -72,8 +73,13 @@ impl FusedBiLstm {
         let proj = Tensor::stack::<4>(vec![forward_proj, reverse_proj], 0) // [2, batch, T, 4H]
             .permute([2, 0, 1, 3]); // [T, 2, batch, 4H]
 
-        // One operation with a hand-written backward on the CPU backends, else a loop.
-        let out = match lstm_recurrence(proj.clone(), self.hidden_weight.val()) {
+        // One operation with a hand-written backward on the CPU backends (cargo feature
+        // `train`), else a loop.
+        #[cfg(feature = "train")]
+        let fused = lstm_recurrence(proj.clone(), self.hidden_weight.val());
+        #[cfg(not(feature = "train"))]
+        let fused: Option<Tensor<4>> = None;
+        let out = match fused {
             Some(states) => states.permute([1, 2, 0, 3]), // [T, 2, batch, H] → [2, batch, T, H]
             None => self.recurrence_composed(proj),
         };
@@ -82,7 +88,7 @@ impl FusedBiLstm {
         Tensor::cat(vec![forward_out, reverse_out], 2) // [batch, T, 2H]
     }
 
-    /// The recurrence as a loop of burn operations, for devices [`lstm_recurrence`] does not
+    /// The recurrence as a loop of burn operations, for devices `lstm_recurrence` does not
     /// run on (and as its reference in tests).
     ///
     /// - `proj`: gate pre-activations `[T, 2, batch, 4H]`
@@ -113,7 +119,8 @@ impl FusedBiLstm {
     }
 }
 
-#[cfg(test)]
+// The only test compares against the training operation.
+#[cfg(all(test, feature = "train"))]
 mod tests {
     use super::*;
     use burn::tensor::TensorData;

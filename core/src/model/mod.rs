@@ -2,26 +2,32 @@
 //!
 //! - [`config`]: [`Architecture`] (the four ablations) and [`ModelConfig`] (sizes).
 //! - [`network`]: the burn [`Network`] with shape comments; [`bilstm`] its fused BiLSTM;
-//!   [`conv_block_op`] its CNN block as one training operation ([`conv_block_kernel`]),
-//!   [`lstm_op`] the BiLSTM recurrence as one operation ([`lstm_kernel`]).
+//!   with cargo feature `train`, `conv_block_op` its CNN block as one training operation
+//!   (`conv_block_kernel`), `lstm_op` the BiLSTM recurrence as one operation (`lstm_kernel`).
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
 //! - [`default`]: the embedded default model (`models/default.moodtap`).
-//! - [`training`]: one Adam step / epoch on a batch for the trainer.
+//! - `training` (feature `train`): one Adam step / epoch on a batch for the trainer.
 
 pub mod bilstm;
 pub mod config;
+#[cfg(feature = "train")]
 pub mod conv_block_kernel;
+#[cfg(feature = "train")]
 pub mod conv_block_op;
+#[cfg(feature = "train")]
 mod cpu_op;
 pub mod default;
 pub mod fast;
 pub mod file;
 pub mod inference;
+#[cfg(feature = "train")]
 pub mod lstm_kernel;
+#[cfg(feature = "train")]
 pub mod lstm_op;
 pub mod network;
+#[cfg(feature = "train")]
 pub mod training;
 
 pub use config::{Architecture, ModelConfig};
@@ -30,6 +36,7 @@ pub use fast::FastNetwork;
 pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance, TrainingRun};
 pub use inference::{Estimate, InferenceError, LoadedModel};
 pub use network::Network;
+#[cfg(feature = "train")]
 pub use training::{Trainer, TrainingConfig};
 
 #[cfg(test)]

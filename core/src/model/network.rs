@@ -19,6 +19,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::bilstm::FusedBiLstm;
 use super::config::{Architecture, ModelConfig};
+#[cfg(feature = "train")]
 use super::conv_block_op::conv_block_train;
 
 /// 3×3 convolution, stride 1, zero padding 1, computed as im2col + one matrix product.
@@ -105,9 +106,11 @@ impl ConvBlock {
     /// `[batch, c_in, T, N]` → `[batch, c_out, T/2, N/2]`.
     ///
     /// In training (an autodiff device and a batch norm that trains) on a CPU backend this is
-    /// one operation with a hand-written backward ([`conv_block_train`]); elsewhere, and in
-    /// inference, it is composed from burn operations ([`Self::forward_composed`]).
+    /// one operation with a hand-written backward (`conv_block_train`, cargo feature `train`);
+    /// elsewhere, and in inference, it is composed from burn operations
+    /// ([`Self::forward_composed`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "train")]
         if x.device().is_autodiff() && self.norm.training.is_enabled() {
             if let Some(out) = self.forward_fused(x.clone()) {
                 return out;
@@ -119,6 +122,7 @@ impl ConvBlock {
     /// The block as one [`conv_block_train`] operation, updating the batch norm's running
     /// statistics as `BatchNorm::forward` does (momentum, biased variance); `None` where that
     /// operation does not run.
+    #[cfg(feature = "train")]
     fn forward_fused(&self, x: Tensor<4>) -> Option<Tensor<4>> {
         let norm = &self.norm;
         let (out, mean, variance) = conv_block_train(
@@ -379,10 +383,12 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "train")]
     fn values(t: Tensor<1>) -> Vec<f32> {
         t.try_into_vec_as::<f32>().unwrap()
     }
 
+    #[cfg(feature = "train")]
     fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
         assert_eq!(got.len(), want.len(), "{name}: length");
         let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-3);
@@ -397,6 +403,7 @@ mod tests {
     /// (the window maximum then comes from the smallest normalised value). Tolerance 1e-4 of
     /// each tensor's largest magnitude: both sides sum in different orders in f32.
     #[test]
+    #[cfg(feature = "train")]
     fn fused_conv_block_matches_the_composed_block() {
         use rand::{Rng, SeedableRng};
         let device = Device::flex().autodiff();
