@@ -17,6 +17,8 @@ export MOODTAP_PYTHON="$PWD/.venv/bin/python"
 echo "== lint gate: rustfmt and clippy on every target (warnings are errors; allowances in Cargo.toml [workspace.lints])"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The plugin builds core with no features (inference only): lint that build too.
+cargo clippy -p moodtap-core --no-default-features --lib --locked -- -D warnings
 
 echo "== rendering golden test material"
 python tests/golden/make_golden.py audio >/dev/null

@@ -29,6 +29,7 @@ pub mod model;
 pub mod rng;
 #[cfg(feature = "selection")]
 pub mod selection;
+pub mod stats;
 pub mod steps;
 
 /// Analysis sample rate in Hz (docs/design.md §2).

@@ -33,6 +33,8 @@ use linfa::Dataset;
 use linfa_svm::Svm;
 use ndarray::{Array1, Array2};
 
+use crate::stats::pearson;
+
 /// Why a selection could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectionError {
@@ -185,29 +187,6 @@ impl Selection {
     /// Names of the chosen features, in input order.
     pub fn chosen_names(&self) -> Vec<&str> {
         self.chosen.iter().map(|&i| self.names[i].as_str()).collect()
-    }
-}
-
-/// Pearson correlation of `x` and `y` (same length); 0 when either is
-/// constant or shorter than 2.
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len());
-    if n < 2 {
-        return 0.0;
-    }
-    let mx = x[..n].iter().sum::<f64>() / n as f64;
-    let my = y[..n].iter().sum::<f64>() / n as f64;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x[..n].iter().zip(&y[..n]) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    let d = (sxx * syy).sqrt();
-    if d > 0.0 && d.is_finite() {
-        (sxy / d).clamp(-1.0, 1.0)
-    } else {
-        0.0
     }
 }
 
@@ -378,8 +357,9 @@ pub fn filter_scores(
             let col: Vec<f64> = rows.iter().map(|r| r[j]).collect();
             FilterScore {
                 name: (*name).to_string(),
-                r_valence: pearson(&col, valence),
-                r_arousal: pearson(&col, arousal),
+                // An undefined correlation (a constant feature) counts as none.
+                r_valence: pearson(&col, valence).unwrap_or(0.0),
+                r_arousal: pearson(&col, arousal).unwrap_or(0.0),
             }
         })
         .collect())
@@ -468,14 +448,6 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pearson_known_values() {
-        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
-        assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
-        assert_eq!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), 0.0);
-        assert_eq!(pearson(&[1.0], &[1.0]), 0.0);
-    }
 
     #[test]
     fn folds_are_balanced_seeded_and_deterministic() {

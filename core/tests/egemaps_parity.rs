@@ -31,6 +31,7 @@ use std::path::PathBuf;
 
 use moodtap_core::features::egemaps::names::{FUNCTIONAL_NAMES, LLD_NAMES};
 use moodtap_core::features::egemaps::offline::analyze;
+use moodtap_core::stats::pearson;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -59,24 +60,11 @@ fn golden_names() -> Vec<String> {
     v["files"].as_object().unwrap().keys().map(|k| k.trim_end_matches(".wav").to_string()).collect()
 }
 
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    if sxx == 0.0 || syy == 0.0 {
-        if sxx == syy {
-            1.0
-        } else {
-            0.0
-        }
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
+/// Pearson r of two LLD series; two constant series agree (1), one constant
+/// series against a varying one does not (0).
+fn series_r(x: &[f64], y: &[f64]) -> f64 {
+    let constant = |v: &[f64]| v.iter().all(|a| *a == v[0]);
+    pearson(x, y).unwrap_or(if constant(x) && constant(y) { 1.0 } else { 0.0 })
 }
 
 struct Outcome {
@@ -139,12 +127,12 @@ fn run_all() -> Outcome {
         for (j, lname) in LLD_NAMES.iter().enumerate() {
             let a: Vec<f64> = lld.iter().map(|(_, r)| r[j] as f64).collect();
             let b: Vec<f64> = rows.iter().map(|r| r[j + 1]).collect();
-            let r = pearson(&a, &b);
+            let r = series_r(&a, &b);
             let required = if formant_based(lname) {
                 let k = hd.iter().position(|c| c == lname).expect("dither column");
                 let d: Vec<f64> = dither.iter().map(|r| r[k]).collect();
                 let n = d.len().min(b.len());
-                0.95f64.min(pearson(&d[..n], &b[..n]) - 0.1)
+                0.95f64.min(series_r(&d[..n], &b[..n]) - 0.1)
             } else {
                 0.95
             };

@@ -27,6 +27,7 @@ use moodtap_core::dsp::window;
 use moodtap_core::features::egemaps::f0::{F0Frame, F0Tracker, VOLUME_GATE_RMS};
 use moodtap_core::features::egemaps::pitch_shs::{PitchShsConfig, ShsCandidates};
 use moodtap_core::features::egemaps::pitch_viterbi::{PitchSmootherViterbi, ViterbiConfig};
+use moodtap_core::stats::pearson;
 
 const SR: u32 = 22_050;
 const N_CAND: usize = 6;
@@ -130,18 +131,6 @@ fn run_ours(signal: &[f32]) -> Ours {
     ours
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    sab / (saa * sbb).sqrt()
-}
-
 #[test]
 fn viterbi_and_gate_reproduce_opensmile_from_its_candidates() {
     for name in inputs() {
@@ -218,7 +207,8 @@ fn full_chain_matches_opensmile_per_frame() {
         // A constant contour (the sine) has no variance to correlate: count it as r = 1
         // when every voiced frame is within 0.05 st.
         let max_dst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
-        let r_st = if a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 0.05) { 1.0 } else { pearson(&a, &b) };
+        let r_st =
+            if a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 0.05) { 1.0 } else { pearson(&a, &b).unwrap_or(f64::NAN) };
 
         let frac = |x: usize, n: usize| if n == 0 { 1.0 } else { x as f64 / n as f64 };
         let (cand_f, e_f, vuv_f, f0_f) =

@@ -26,6 +26,7 @@ use moodtap_core::features::egemaps::config::{Framing, FRAME60_GAUSS_SIGMA};
 use moodtap_core::features::egemaps::formants::{FormantTracker, Formants};
 use moodtap_core::features::egemaps::harmonics::{Harmonics, HarmonicsFrame};
 use moodtap_core::features::egemaps::jitter_shimmer::{JitterShimmer, JitterShimmerFrame, INPUT_MAX_DELAY_S};
+use moodtap_core::stats::pearson;
 
 const SR: u32 = 22_050;
 
@@ -165,22 +166,6 @@ fn analyse(x: &[f32], g: &Golden) -> Ours {
     ours
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut c, mut va, mut vb) = (0.0, 0.0, 0.0);
-    for (&x, &y) in a.iter().zip(b) {
-        c += (x - ma) * (y - mb);
-        va += (x - ma) * (x - ma);
-        vb += (y - mb) * (y - mb);
-    }
-    if va == 0.0 && vb == 0.0 {
-        // Two constant series: identical iff equal.
-        return if a == b { 1.0 } else { 0.0 };
-    }
-    c / (va.sqrt() * vb.sqrt())
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -207,7 +192,9 @@ fn stat(ours: &[f64], theirs: &[f64]) -> Stat {
         ours.iter().zip(theirs).filter(|(&a, &b)| (a - b).abs() <= 0.01 * b.abs() || (a - b).abs() <= 0.01).count()
             as f64
             / ours.len().max(1) as f64;
-    Stat { n: ours.len(), r: pearson(ours, theirs), median_rel: median(rel), median_abs: median(abs), exact }
+    // Two constant series: identical iff equal.
+    let r = pearson(ours, theirs).unwrap_or(if ours == theirs { 1.0 } else { 0.0 });
+    Stat { n: ours.len(), r, median_rel: median(rel), median_abs: median(abs), exact }
 }
 
 /// Pairs (ours, openSMILE) of `name` over the frames selected by `keep`, pooled over cases.

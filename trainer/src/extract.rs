@@ -27,7 +27,8 @@ use moodtap_core::ANALYSIS_RATE_HZ;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::parquet_io::{song_ids, write_part, SongRows};
+use crate::cache::parquet_io::{song_ids, write_part};
+use crate::cache::SongSteps;
 use crate::cache::{list_parts, part_name, stable_hash, CacheError, CacheMeta, MOODTAP_VERSION};
 use crate::dataset::{Dataset, DatasetKind, LoadOptions, Song};
 
@@ -489,7 +490,7 @@ pub fn extract(
                 let mut write_error = None;
                 for ((rows, meta), dir) in outcome.rows.iter().zip(&metas).zip(&dirs) {
                     let Some(rows) = rows else { continue };
-                    let song_rows = SongRows {
+                    let song_rows = SongSteps {
                         id: song.id.clone(),
                         valence: song.valence,
                         arousal: song.arousal,

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use moodtap_core::stats::pearson;
 use moodtap_trainer::corpus::cues::{Dynamics, Family, Mode};
 use moodtap_trainer::corpus::{self, render_excerpt, CorpusConfig, Cues, Renderer};
 
@@ -150,24 +151,12 @@ fn chroma(x: &[f32]) -> [f64; 12] {
     c
 }
 
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    sxy / (sxx * syy).sqrt()
-}
-
 /// Krumhansl–Kessler major-minus-minor key-profile correlation at tonic C.
 fn mode_strength(x: &[f32]) -> f64 {
     const MAJOR: [f64; 12] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
     const MINOR: [f64; 12] = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
     let c = chroma(x);
-    pearson(&c, &MAJOR) - pearson(&c, &MINOR)
+    pearson(&c, &MAJOR).unwrap_or(0.0) - pearson(&c, &MINOR).unwrap_or(0.0)
 }
 
 fn base() -> Cues {

@@ -13,7 +13,8 @@ use moodtap_core::audio::decode_file;
 use moodtap_core::audio::resample::resample_all;
 use moodtap_core::features::mir::MIR_COUNT;
 use moodtap_core::steps::{raw_step_names, StepConfig, StepExtractor, RAW_STEP_LEN};
-use moodtap_trainer::cache::parquet_io::{write_part, SongRows};
+use moodtap_trainer::cache::parquet_io::write_part;
+use moodtap_trainer::cache::SongSteps;
 use moodtap_trainer::cache::{self, CacheError, CacheMeta, CacheRequest, StepTable};
 use moodtap_trainer::extract::ExtractSummary;
 use moodtap_trainer::select::read_selection;
@@ -379,7 +380,7 @@ fn shards_partition_and_merge_equals_unsharded() {
     let dir = whole.join("T006_w1.0_c3");
     let song = &reference.songs[0];
     let meta = CacheMeta::load(&dir).unwrap();
-    let rows = SongRows {
+    let rows = SongSteps {
         id: song.id.clone(),
         valence: song.valence,
         arousal: song.arousal,
@@ -405,7 +406,7 @@ fn reader_rejects_nan_features_and_foreign_caches() {
     let mut features = vec![0.5f32; 2 * RAW_STEP_LEN];
     features[RAW_STEP_LEN + 90] = f32::NAN;
     let rows =
-        SongRows { id: "x".into(), valence: 0.5, arousal: 0.5, steps: vec![1, 2], times_s: vec![0.5, 1.0], features };
+        SongSteps { id: "x".into(), valence: 0.5, arousal: 0.5, steps: vec![1, 2], times_s: vec![0.5, 1.0], features };
     write_part(&dir.join(cache::part_name("x")), &meta, &[rows]).unwrap();
     let e = cache::read(&dir, &CacheRequest::default()).unwrap_err().to_string();
     assert!(e.contains("song x, step 2") && e.contains(raw_step_names().nth(90).unwrap()) && e.contains("NaN"), "{e}");

@@ -21,7 +21,8 @@ use std::process::Command;
 
 use moodtap_core::rng::SplitMix64;
 use moodtap_core::steps::RAW_STEP_LEN;
-use moodtap_trainer::cache::parquet_io::{write_part, SongRows};
+use moodtap_trainer::cache::parquet_io::write_part;
+use moodtap_trainer::cache::SongSteps;
 use moodtap_trainer::cache::{self, CacheMeta};
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -204,7 +205,7 @@ fn synthetic_cache_of(root: &Path, dataset: &Path, n: usize, t: u32, seed: u64) 
             }
         }
         let id = format!("song{i}");
-        let rows = SongRows {
+        let rows = SongSteps {
             id: id.clone(),
             valence: v,
             arousal: a,
@@ -328,7 +329,7 @@ fn bad_inputs_give_clear_errors() {
     let meta = CacheMeta::load(&nan).unwrap();
     let mut features = vec![1.0f32; 8 * RAW_STEP_LEN];
     features[3 * RAW_STEP_LEN + 7] = f32::NAN;
-    let rows = SongRows {
+    let rows = SongSteps {
         id: "song0".into(),
         valence: 0.5,
         arousal: 0.5,

@@ -9,6 +9,7 @@
 
 pub mod framer;
 pub mod frontend;
+pub mod parabola;
 pub mod simd;
 pub mod spectrum;
 pub mod window;

@@ -18,27 +18,10 @@ use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use super::{fixed_columns, temp_path, CacheError, CacheMeta, N_FEATURES};
+use super::{fixed_columns, temp_path, CacheError, CacheMeta, SongSteps, N_FEATURES};
 
 /// Row-group size of merged parts (rows): about 1 000 songs at T = 99.
 pub const MERGED_ROW_GROUP_ROWS: usize = 100_000;
-
-/// One song's steps, ready to write.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SongRows {
-    /// Song id.
-    pub id: String,
-    /// Valence in [0, 1].
-    pub valence: f32,
-    /// Arousal in [0, 1].
-    pub arousal: f32,
-    /// Step numbers (from 1).
-    pub steps: Vec<u32>,
-    /// Step times, s.
-    pub times_s: Vec<f64>,
-    /// Features, row-major: `steps.len() × N_FEATURES`.
-    pub features: Vec<f32>,
-}
 
 /// The Arrow schema of every part: the fixed columns, then one f32 column
 /// per feature name (all non-nullable).
@@ -64,7 +47,7 @@ fn arrow_err(path: &Path) -> impl Fn(arrow_schema::ArrowError) -> CacheError + '
 }
 
 /// Builds one record batch from songs' rows.
-pub fn to_batch(schema: &SchemaRef, songs: &[SongRows], path: &Path) -> Result<RecordBatch, CacheError> {
+pub fn to_batch(schema: &SchemaRef, songs: &[SongSteps], path: &Path) -> Result<RecordBatch, CacheError> {
     let n: usize = songs.iter().map(|s| s.steps.len()).sum();
     let mut ids = Vec::with_capacity(n);
     let mut steps = Vec::with_capacity(n);
@@ -173,7 +156,7 @@ impl Drop for PartWriter {
 }
 
 /// Writes songs as one part at `path` (atomically).
-pub fn write_part(path: &Path, meta: &CacheMeta, songs: &[SongRows]) -> Result<(), CacheError> {
+pub fn write_part(path: &Path, meta: &CacheMeta, songs: &[SongSteps]) -> Result<(), CacheError> {
     let mut w = PartWriter::create(path, meta, usize::MAX)?;
     let batch = to_batch(w.schema(), songs, path)?;
     w.write(&batch)?;

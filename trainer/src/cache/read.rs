@@ -18,7 +18,8 @@ pub struct CacheRequest {
     pub window_s: Option<f64>,
 }
 
-/// One song's step matrix and labels.
+/// One song's step matrix and labels, as read from a cache and as written
+/// to one ([`super::parquet_io::write_part`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SongSteps {
     /// Song id.

@@ -368,18 +368,6 @@ fn balanced(g: &mut SplitMix64, count: usize, weights: &[f64]) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn pearson(x: &[f64], y: &[f64]) -> f64 {
-        let n = x.len() as f64;
-        let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-        for (a, b) in x.iter().zip(y) {
-            sxy += (a - mx) * (b - my);
-            sxx += (a - mx) * (a - mx);
-            syy += (b - my) * (b - my);
-        }
-        sxy / (sxx * syy).sqrt()
-    }
-
     fn columns(c: &[Cues]) -> Vec<(&'static str, Vec<f64>)> {
         vec![
             ("major", c.iter().map(|x| (x.mode == Mode::Major) as u8 as f64).collect()),
@@ -407,7 +395,7 @@ mod tests {
                 if cols[i].0 == "major" && cols[j].0 == "atonal" {
                     continue; // two indicators of one categorical variable
                 }
-                let r = pearson(&cols[i].1, &cols[j].1);
+                let r = moodtap_core::stats::pearson(&cols[i].1, &cols[j].1).unwrap_or(0.0);
                 assert!(r.abs() < 0.15, "{} vs {}: r = {r:.3}", cols[i].0, cols[j].0);
             }
         }

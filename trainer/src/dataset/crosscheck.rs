@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::csvutil::{field_f32, read_table};
 use super::DatasetError;
+use moodtap_core::stats::pearson;
 
 /// Below this same-dimension r the labels are reported as weakly consistent.
 pub const MIN_CONSISTENT_R: f64 = 0.9;
@@ -54,10 +55,11 @@ impl CrossCheck {
         }
         Some(Self {
             n: sv.len(),
-            r_valence: pearson(&sv, &dv),
-            r_arousal: pearson(&sa, &da),
-            r_valence_vs_dynamic_arousal: pearson(&sv, &da),
-            r_arousal_vs_dynamic_valence: pearson(&sa, &dv),
+            // Undefined (a constant side) reads as no agreement.
+            r_valence: pearson(&sv, &dv).unwrap_or(0.0),
+            r_arousal: pearson(&sa, &da).unwrap_or(0.0),
+            r_valence_vs_dynamic_arousal: pearson(&sv, &da).unwrap_or(0.0),
+            r_arousal_vs_dynamic_valence: pearson(&sa, &dv).unwrap_or(0.0),
         })
     }
 
@@ -85,28 +87,6 @@ impl CrossCheck {
             self.r_arousal_vs_dynamic_valence,
             if self.consistent() { "" } else { " — weaker than the expected r > 0.9" }
         )
-    }
-}
-
-/// Pearson correlation; 0 when either side is constant.
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len());
-    if n == 0 {
-        return 0.0;
-    }
-    let mx = x[..n].iter().sum::<f64>() / n as f64;
-    let my = y[..n].iter().sum::<f64>() / n as f64;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for i in 0..n {
-        let (dx, dy) = (x[i] - mx, y[i] - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if sxx <= 0.0 || syy <= 0.0 {
-        0.0
-    } else {
-        sxy / (sxx * syy).sqrt()
     }
 }
 

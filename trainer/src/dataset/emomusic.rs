@@ -6,8 +6,7 @@
 
 use std::path::Path;
 
-use super::crosscheck::{enforce, read_dynamic_means, CrossCheck};
-use super::{pair_with_audio, read_static, DatasetError, LoadOptions, LoadReport, Song, StaticColumns};
+use super::{load_layout, DatasetError, Layout, LoadOptions, LoadReport, Song, StaticColumns};
 
 /// Static label columns of `static_annotations.csv`.
 pub const COLUMNS: StaticColumns = StaticColumns {
@@ -16,35 +15,17 @@ pub const COLUMNS: StaticColumns = StaticColumns {
     arousal: &["mean_arousal", "arousal_mean"],
 };
 
+const LAYOUT: Layout = Layout {
+    what: ("EmoMusic static annotations", "EmoMusic audio directory"),
+    static_files: &["annotations/static_annotations.csv"],
+    columns: COLUMNS,
+    audio_dir: "clips_45seconds",
+    dynamic: Some(("annotations/valence_cont_average.csv", "annotations/arousal_cont_average.csv")),
+    root_hint: "point --dataset at the directory holding annotations/ and clips_45seconds/",
+    audio_hint: "expected clips_45seconds/<song_id>.mp3 next to annotations/",
+};
+
 /// Loads an EmoMusic directory.
 pub fn load(root: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadReport), DatasetError> {
-    let ann = root.join("annotations");
-    let static_path = ann.join("static_annotations.csv");
-    if !static_path.is_file() {
-        return Err(DatasetError::Missing {
-            what: "EmoMusic static annotations",
-            path: static_path,
-            hint: "point --dataset at the directory holding annotations/ and clips_45seconds/",
-        });
-    }
-    let audio_dir = root.join("clips_45seconds");
-    if !audio_dir.is_dir() {
-        return Err(DatasetError::Missing {
-            what: "EmoMusic audio directory",
-            path: audio_dir,
-            hint: "expected clips_45seconds/<song_id>.mp3 next to annotations/",
-        });
-    }
-    let mut report = LoadReport::default();
-    let labels = read_static(&[static_path], &COLUMNS, (1.0, 9.0), opts.swap_va, &mut report)?;
-    let (dv, da) = (ann.join("valence_cont_average.csv"), ann.join("arousal_cont_average.csv"));
-    if dv.is_file() && da.is_file() {
-        // Dynamic files are on −1…1; correlation is scale-free.
-        if let Some(c) = CrossCheck::compute(&labels, &read_dynamic_means(&dv)?, &read_dynamic_means(&da)?) {
-            enforce(&c, opts.swap_va)?;
-            report.crosscheck = Some(c);
-        }
-    }
-    let songs = pair_with_audio(labels, &audio_dir, &mut report);
-    Ok((songs, report))
+    load_layout(root, &LAYOUT, opts)
 }

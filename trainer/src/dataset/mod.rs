@@ -325,3 +325,65 @@ pub(crate) fn read_static(
     report.swapped = swap_va;
     Ok(out.into_iter().map(|(id, (v, a))| (id, v, a)).collect())
 }
+
+/// Where a published dataset keeps its files, relative to its root: what
+/// [`load_layout`] needs to load DEAM or EmoMusic (and any other set shipped
+/// as static label CSVs, one audio directory and optional dynamic means).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// The label files and the audio directory as messages name them
+    /// ("DEAM static annotations", "DEAM audio directory").
+    pub what: (&'static str, &'static str),
+    /// Static label files; those present are read in order (later win), at
+    /// least the first must exist.
+    pub static_files: &'static [&'static str],
+    /// Their label columns.
+    pub columns: StaticColumns,
+    /// Audio directory holding `<song_id>.<ext>`.
+    pub audio_dir: &'static str,
+    /// Per-song dynamic means (valence file, arousal file) for the
+    /// static/dynamic cross-check, if the dataset ships them.
+    pub dynamic: Option<(&'static str, &'static str)>,
+    /// What to tell a user whose `--dataset` lacks the label files.
+    pub root_hint: &'static str,
+    /// What to tell a user whose dataset lacks the audio directory.
+    pub audio_hint: &'static str,
+}
+
+/// Loads a dataset laid out as `layout` says: static labels on 1–9 scaled to
+/// [0, 1], the static/dynamic cross-check when the dynamic files exist (it
+/// refuses swapped valence/arousal unless `--swap-va`), songs paired with
+/// their audio.
+pub(crate) fn load_layout(
+    root: &Path,
+    layout: &Layout,
+    opts: &LoadOptions,
+) -> Result<(Vec<Song>, LoadReport), DatasetError> {
+    let files: Vec<PathBuf> = layout.static_files.iter().map(|f| root.join(f)).filter(|p| p.is_file()).collect();
+    if files.is_empty() {
+        return Err(DatasetError::Missing {
+            what: layout.what.0,
+            path: root.join(layout.static_files[0]),
+            hint: layout.root_hint,
+        });
+    }
+    let audio_dir = root.join(layout.audio_dir);
+    if !audio_dir.is_dir() {
+        return Err(DatasetError::Missing { what: layout.what.1, path: audio_dir, hint: layout.audio_hint });
+    }
+    let mut report = LoadReport::default();
+    let labels = read_static(&files, &layout.columns, (1.0, 9.0), opts.swap_va, &mut report)?;
+    if let Some((dv, da)) = layout.dynamic {
+        let (dv, da) = (root.join(dv), root.join(da));
+        if dv.is_file() && da.is_file() {
+            // Dynamic files are on −1…1; correlation is scale-free.
+            let (dv, da) = (crosscheck::read_dynamic_means(&dv)?, crosscheck::read_dynamic_means(&da)?);
+            if let Some(c) = crosscheck::CrossCheck::compute(&labels, &dv, &da) {
+                crosscheck::enforce(&c, opts.swap_va)?;
+                report.crosscheck = Some(c);
+            }
+        }
+    }
+    let songs = pair_with_audio(labels, &audio_dir, &mut report);
+    Ok((songs, report))
+}

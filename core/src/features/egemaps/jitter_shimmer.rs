@@ -39,7 +39,7 @@
 //! frame's end, up to `input_max_delay_s` (see [`JitterShimmer::new`]).
 
 use super::config::{Framing, HOP_S};
-use super::harmonics::quad_from_3pts;
+use crate::dsp::parabola::quad_from_3pts;
 use crate::dsp::simd::{self, SimdLevel};
 
 /// `searchRangeRel = 0.1`.

@@ -15,6 +15,7 @@
 //! `f32` as openSMILE does, the mean and the parabolic peak fit in `f64`.
 
 use super::spec_scale::OctaveAxis;
+use crate::dsp::parabola::quad_from_3pts;
 
 /// Largest number of candidates openSMILE allows (`nCandidates` is clamped to 1…20).
 pub const MAX_CANDIDATES: usize = 20;
@@ -184,7 +185,7 @@ impl PitchShs {
             let f1 = jf * self.fstep_t + self.fmin_t;
             let f2 = (jf + 1.0) * self.fstep_t + self.fmin_t;
             let f0 = (jf - 1.0) * self.fstep_t + self.fmin_t;
-            let (fx, peak) =
+            let (fx, peak, _) =
                 quad_from_3pts(f0 as f64, ss[j - 1] as f64, f1 as f64, ss[j] as f64, f2 as f64, ss[j + 1] as f64);
             out.f0_hz[c] = (fx * 2f64.ln()).exp() as f32;
             out.score[c] = peak as f32;
@@ -231,34 +232,6 @@ impl PitchShs {
     }
 }
 
-/// `smileMath_quadFrom3pts`: vertex (x, y) of the parabola through three
-/// points; falls back to the highest point when no parabola exists.
-fn quad_from_3pts(x1: f64, y1: f64, x2: f64, y2: f64, x3: f64, y3: f64) -> (f64, f64) {
-    let den = x1 * x1 * x2 + x2 * x2 * x3 + x3 * x3 * x1 - x3 * x3 * x2 - x2 * x2 * x1 - x1 * x1 * x3;
-    if den != 0.0 {
-        let a = (y1 * x2 + y2 * x3 + y3 * x1 - y3 * x2 - y2 * x1 - y1 * x3) / den;
-        let b = (x1 * x1 * y2 + x2 * x2 * y3 + x3 * x3 * y1 - x3 * x3 * y2 - x2 * x2 * y1 - x1 * x1 * y3) / den;
-        let c = (x1 * x1 * x2 * y3 + x2 * x2 * x3 * y1 + x3 * x3 * x1 * y2
-            - x3 * x3 * x2 * y1
-            - x2 * x2 * x1 * y3
-            - x1 * x1 * x3 * y2)
-            / den;
-        if a != 0.0 {
-            let x = -b / (2.0 * a);
-            return (x, c - a * x * x);
-        }
-    }
-    if y1 > y2 && y1 > y3 {
-        (x1, y1)
-    } else if y2 > y1 && y2 > y3 {
-        (x2, y2)
-    } else if y3 > y1 && y3 > y2 {
-        (x3, y3)
-    } else {
-        (x1, y1)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,7 +241,7 @@ mod tests {
     fn parabola_vertex() {
         // y = −(x − 2)² + 3
         let f = |x: f64| -(x - 2.0) * (x - 2.0) + 3.0;
-        let (x, y) = quad_from_3pts(1.0, f(1.0), 1.5, f(1.5), 3.5, f(3.5));
+        let (x, y, _) = quad_from_3pts(1.0, f(1.0), 1.5, f(1.5), 3.5, f(3.5));
         assert!((x - 2.0).abs() < 1e-12 && (y - 3.0).abs() < 1e-12);
     }
 
