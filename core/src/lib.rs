@@ -21,6 +21,7 @@
 
 pub mod analyzer;
 pub mod audio;
+pub mod defaults;
 pub mod dsp;
 pub mod estimate_smoothing;
 pub mod features;

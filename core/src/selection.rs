@@ -133,7 +133,15 @@ pub struct SelectionConfig {
 
 impl Default for SelectionConfig {
     fn default() -> Self {
-        Self { folds: 5, seed: 66, c: 1.0, epsilon: 0.1, search: Search::Exhaustive, parsimony: 0.01, min_abs_r: 0.0 }
+        Self {
+            folds: crate::defaults::SELECTION_FOLDS,
+            seed: crate::defaults::SEED,
+            c: 1.0,
+            epsilon: 0.1,
+            search: Search::Exhaustive,
+            parsimony: 0.01,
+            min_abs_r: 0.0,
+        }
     }
 }
 

@@ -6,7 +6,6 @@ pub mod analyze;
 pub mod arg_values;
 pub mod cache;
 pub mod cli;
-pub mod cli_train;
 pub mod corpus;
 pub mod dataset;
 pub mod eval;

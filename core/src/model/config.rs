@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Two 2×2 max pools need at least 4 rows to leave one step for the BiLSTM.
 pub const MIN_T_STEPS: usize = 4;
-/// Largest accepted number of time steps `T` (the paper and `moodtap eval --ablation` use
+/// Largest accepted number of time steps `T` (the paper and `moodtap ablate` use
 /// 99/199/299, docs/design.md §4; this bounds the attention matrix and scratch buffers a
 /// file can make us allocate: `(T/4)²` floats).
 pub const MAX_T_STEPS: usize = 4096;

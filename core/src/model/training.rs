@@ -29,14 +29,14 @@ pub struct TrainingConfig {
     pub model: ModelConfig,
     /// Adam settings (burn defaults: β₁ 0.9, β₂ 0.999, ε 1e-5).
     pub optimizer: AdamConfig,
-    /// Learning rate (paper: 1e-3).
-    #[config(default = 1e-3)]
+    /// Learning rate (paper: [`crate::defaults::LEARNING_RATE`]).
+    #[config(default = "crate::defaults::LEARNING_RATE")]
     pub learning_rate: f64,
-    /// Songs per batch (paper: 4).
-    #[config(default = 4)]
+    /// Songs per batch (paper: [`crate::defaults::BATCH_SIZE`]).
+    #[config(default = "crate::defaults::BATCH_SIZE")]
     pub batch_size: usize,
-    /// Seed for weight initialisation and shuffling (paper: 66).
-    #[config(default = 66)]
+    /// Seed for weight initialisation and shuffling (paper: [`crate::defaults::SEED`]).
+    #[config(default = "crate::defaults::SEED")]
     pub seed: u64,
 }
 

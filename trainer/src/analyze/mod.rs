@@ -14,9 +14,7 @@
 //! Numbers are written with Rust's shortest round-trip formatting, so the CSV
 //! holds exactly the `f32`/`f64` values the analyzer produced.
 
-pub mod command;
 pub mod midi;
-pub mod plot;
 pub mod summary;
 
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! `moodtap eval --ablation`: trains and tests the four networks and the SVR
+//! `moodtap ablate`: trains and tests the four networks and the SVR
 //! baseline at each sequence length `T` (paper §4.4, Tables 3–4, Figures
 //! 3–4) on one cache root holding a step configuration per `T` (`moodtap
 //! extract --steps 99,199,299`). Every model uses the same seed, split and

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::tensor::Device;
+use moodtap_core::defaults;
 use moodtap_core::model::file::{DimensionMetrics, Metrics};
 use moodtap_core::model::training::metrics;
 use moodtap_core::model::{
@@ -115,12 +116,12 @@ impl Default for TrainOptions {
     fn default() -> Self {
         Self {
             kind: ModelKind::Network(Architecture::Cbsa),
-            split: SplitSpec::Holdout([0.7, 0.15, 0.15]),
-            max_epochs: 100,
-            patience: 10,
-            seed: 66,
-            batch_size: 4,
-            learning_rate: 1e-3,
+            split: SplitSpec::Holdout(defaults::SPLIT),
+            max_epochs: defaults::MAX_EPOCHS,
+            patience: defaults::PATIENCE,
+            seed: defaults::SEED,
+            batch_size: defaults::BATCH_SIZE,
+            learning_rate: defaults::LEARNING_RATE,
             features: FeatureChoice::Default,
             backend: Backend::Flex,
             description: None,

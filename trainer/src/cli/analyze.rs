@@ -1,12 +1,13 @@
-//! The `moodtap analyze` command line: arguments, progress, reporting.
+//! `moodtap analyze`: arguments, progress, reporting (the work is in
+//! [`crate::analyze`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::midi::CcLanes;
-use super::{analyze_file, describe_model, write_csv, FileAnalysis, Model};
+use crate::analyze::midi::CcLanes;
+use crate::analyze::{analyze_file, describe_model, write_csv, FileAnalysis, Model};
 use crate::output::{check_outputs, write_atomically, OutputFile};
 
 /// Arguments of `moodtap analyze`.
@@ -129,11 +130,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     } else {
         indicatif::ProgressBar::new(args.files.len() as u64)
     };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files, {elapsed_precise} elapsed")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    bar.set_style(super::progress::bar_style("{msg} [{bar:30}] {pos}/{len} files, {elapsed_precise} elapsed"));
     let analyse_one = |file: &PathBuf| -> Result<FileAnalysis, String> {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut last_shown = -10.0;
@@ -178,7 +175,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         }
         if let Some(midi) = &args.midi {
             let path = per_file_path(midi, &a.path, several);
-            let written = write_atomically(&path, |w| super::midi::write_midi(w, &a.estimates, lanes, &name));
+            let written = write_atomically(&path, |w| crate::analyze::midi::write_midi(w, &a.estimates, lanes, &name));
             if let Err(e) = written {
                 errors.push(format!("{}: {e:#}", path.display()));
             }
@@ -196,7 +193,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         None => write_csv(std::io::stdout().lock(), &done, several).context("writing the CSV to standard output")?,
     }
     if let Some(path) = args.summary.as_ref().filter(|_| !done.is_empty()) {
-        write_atomically(path, |w| super::summary::write_summary(w, &done))
+        write_atomically(path, |w| crate::analyze::summary::write_summary(w, &done))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if !errors.is_empty() {
@@ -217,7 +214,7 @@ fn write_plot_atomically(
     estimates: &[moodtap_core::analyzer::Estimate],
 ) -> anyhow::Result<()> {
     let out = OutputFile::create(path)?;
-    super::plot::write_plot(out.temp_path(), title, estimates)?;
+    crate::plot::estimates::write_plot(out.temp_path(), title, estimates)?;
     out.commit()?;
     Ok(())
 }

@@ -1,7 +1,11 @@
-//! PNG figures: learning curves (`train --plot`) and the ablation figures
-//! (`eval --ablation`, like the paper's Figures 3–4). plotters' bitmap
-//! backend with text through ab_glyph and a font compiled into the binary
-//! (Ubuntu Light from `epaint_default_fonts`), so no system fonts are needed.
+//! Every PNG figure moodtap draws: learning curves (`train --plot`), the
+//! ablation figures (`ablate`, like the paper's Figures 3–4) and, in
+//! [`estimates`], one file's valence/arousal (`analyze --plot`). plotters'
+//! bitmap backend with text through ab_glyph and a font compiled into the
+//! binary (Ubuntu Light from `epaint_default_fonts`), so no system fonts are
+//! needed.
+
+pub mod estimates;
 
 use std::path::Path;
 use std::sync::Once;
@@ -13,7 +17,7 @@ use plotters::style::{register_font, FontStyle};
 pub const SIZE: (u32, u32) = (960, 720);
 
 /// Font family registered for every text.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Line colours, one per series (colour-blind-safe Okabe–Ito palette).
 const COLORS: [RGBColor; 7] = [
@@ -36,16 +40,19 @@ pub struct PlotError {
     pub message: String,
 }
 
-fn err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> PlotError + '_ {
+pub(crate) fn err(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> PlotError + '_ {
     move |e| PlotError { path: path.display().to_string(), message: e.to_string() }
 }
 
-fn ensure_font() {
+/// Registers the embedded font for [`FONT`] (normal and bold) once per process.
+pub(crate) fn ensure_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // A failure leaves text undrawn (plotters then reports an error per
-        // label), which the caller sees as a PlotError.
-        let _ = register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT);
+        for style in [FontStyle::Normal, FontStyle::Bold] {
+            // A failure leaves text undrawn (plotters then reports an error per
+            // label), which the caller sees as a PlotError.
+            let _ = register_font(FONT, style, epaint_default_fonts::UBUNTU_LIGHT);
+        }
     });
 }
 

@@ -2,40 +2,17 @@
 //! warming-up span, where the model's context is not yet full, shaded) and the
 //! trajectory on the valence–arousal plane (right; quadrant labels after
 //! Russell's circumplex, start and end marked).
-//!
-//! Drawn with plotters' bitmap backend; text uses the Ubuntu Light font that
-//! egui ships (`epaint_default_fonts`), registered with plotters' `ab_glyph`
-//! renderer, so no system font is needed.
+//! Fonts and errors as every figure ([`super`]).
 
 use std::path::Path;
-use std::sync::Once;
 
 use moodtap_core::analyzer::Estimate;
 use plotters::prelude::*;
 
+use super::{ensure_font, err, PlotError, FONT};
+
 /// Image size, pixels.
 pub const SIZE_PX: (u32, u32) = (1400, 620);
-
-/// Why a plot could not be drawn.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot draw the plot {path}: {detail}")]
-pub struct PlotError {
-    /// Output file.
-    pub path: String,
-    /// What plotters reported.
-    pub detail: String,
-}
-
-fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for style in [FontStyle::Normal, FontStyle::Bold] {
-            // Only fails on invalid font bytes, which the embedded font is not;
-            // without a font the plot still draws, minus its text.
-            let _ = plotters::style::register_font("sans-serif", style, epaint_default_fonts::UBUNTU_LIGHT);
-        }
-    });
-}
 
 const VALENCE: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 const AROUSAL: RGBColor = RGBColor(0xd6, 0x27, 0x28);
@@ -43,11 +20,10 @@ const WARMING: RGBColor = RGBColor(0xee, 0xee, 0xee);
 
 /// Draws `estimates` of `title` into the PNG `path`.
 pub fn write_plot(path: &Path, title: &str, estimates: &[Estimate]) -> Result<(), PlotError> {
-    register_fonts();
-    let err = |detail: String| PlotError { path: path.display().to_string(), detail };
+    ensure_font();
     let root = BitMapBackend::new(path, SIZE_PX).into_drawing_area();
-    draw(&root, title, estimates).map_err(err)?;
-    root.present().map_err(|e| err(e.to_string()))
+    draw(&root, title, estimates).map_err(|e| err(path)(&e))?;
+    root.present().map_err(|e| err(path)(&e))
 }
 
 fn draw(
@@ -56,7 +32,7 @@ fn draw(
     estimates: &[Estimate],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(text)?;
-    let root = root.titled(title, ("sans-serif", 22)).map_err(text)?;
+    let root = root.titled(title, (FONT, 22)).map_err(text)?;
     let (left, right) = root.split_horizontally(SIZE_PX.0 - 600);
     let end_s = estimates.last().map_or(1.0, |e| e.time_s).max(1.0);
 
@@ -65,7 +41,7 @@ fn draw(
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .caption("valence and arousal over time", ("sans-serif", 18))
+        .caption("valence and arousal over time", (FONT, 18))
         .build_cartesian_2d(0.0..end_s, 0.0f64..1.0)
         .map_err(text)?;
     chart
@@ -115,7 +91,7 @@ fn draw(
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .caption("valence-arousal plane", ("sans-serif", 18))
+        .caption("valence-arousal plane", (FONT, 18))
         .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)
         .map_err(text)?;
     plane
@@ -128,7 +104,7 @@ fn draw(
     let grey = BLACK.mix(0.35);
     plane.draw_series(LineSeries::new([(0.5, 0.0), (0.5, 1.0)], grey)).map_err(text)?;
     plane.draw_series(LineSeries::new([(0.0, 0.5), (1.0, 0.5)], grey)).map_err(text)?;
-    let label_style = ("sans-serif", 16).into_font().color(&BLACK.mix(0.55));
+    let label_style = (FONT, 16).into_font().color(&BLACK.mix(0.55));
     for (x, y, label) in [
         (0.03, 0.97, "tense / angry"),
         (0.72, 0.97, "excited / happy"),
@@ -152,8 +128,8 @@ fn draw(
             .map_err(text)?;
         plane
             .draw_series([
-                Text::new("start", (first.0 + 0.015, first.1 + 0.02), ("sans-serif", 14).into_font()),
-                Text::new("end", (last.0 + 0.015, last.1 + 0.02), ("sans-serif", 14).into_font()),
+                Text::new("start", (first.0 + 0.015, first.1 + 0.02), (FONT, 14).into_font()),
+                Text::new("end", (last.0 + 0.015, last.1 + 0.02), (FONT, 14).into_font()),
             ])
             .map_err(text)?;
     }

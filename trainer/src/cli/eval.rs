@@ -1,0 +1,58 @@
+//! `moodtap eval`: scores a model file on a feature cache (the work is in
+//! [`crate::eval`]).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::progress::metrics_line;
+use crate::eval::{self, table, SongScope};
+use crate::output::write_atomically;
+
+/// Arguments of `moodtap eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Feature cache (root or step-configuration directory).
+    #[arg(long)]
+    pub cache: PathBuf,
+    /// Model file to evaluate (network .moodtap or SVR JSON).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Songs to score: auto (recorded test songs on the training cache, else all), test, all.
+    #[arg(long, value_enum, default_value_t = SongScope::Auto)]
+    pub songs: SongScope,
+    /// Also write the markdown table here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `moodtap eval`.
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    let model = &args.model;
+    let report = eval::evaluate_files(model, &args.cache, args.songs)
+        .with_context(|| format!("evaluating {} on {}", model.display(), args.cache.display()))?;
+    let mut text = format!(
+        "Model `{}` ({}) on {} of `{}`:\n\n{}",
+        model.display(),
+        report.kind,
+        report.scope,
+        args.cache.display(),
+        table::markdown(&[table::ResultRow {
+            model: report.kind.clone(),
+            t_steps: None,
+            metrics: report.metrics,
+            train_s: None,
+            epochs: None
+        }])
+    );
+    if let Some(r) = report.recorded {
+        text.push_str(&format!("\nRecorded at training time: {}\n", metrics_line(&r)));
+    }
+    println!("{text}");
+    if let Some(out) = &args.out {
+        write_atomically(out, |w| w.write_all(text.as_bytes()))
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! Command-line interface: one module per subcommand, each holding its
+//! arguments (clap) and its `run`, which turns them into library calls with
+//! progress bars and error context. Library modules never print; these do.
+//! Shared argument groups live in [`args`], bars and summaries in
+//! [`progress`], defaults in [`moodtap_core::defaults`].
+
+pub mod ablate;
+pub mod analyze;
+pub mod args;
+pub mod cache;
+pub mod corpus;
+pub mod eval;
+pub mod extract;
+pub mod features;
+pub mod progress;
+pub mod select;
+pub mod train;
+
+use clap::{Parser, Subcommand};
+
+/// moodtap: musical valence/arousal estimation (Cao & Liu 2025, CBSA).
+#[derive(Debug, Parser)]
+#[command(name = "moodtap", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a synthetic, labelled training corpus of short excerpts with
+    /// controlled expressive cues (see docs/corpus-label-model.md).
+    Corpus(corpus::CorpusArgs),
+    /// Feature table of one audio file (CSV): eGeMAPS v02 functionals over the
+    /// whole file with openSMILE's 88 names, or the 25 LLDs every 10 ms.
+    Features(features::FeaturesArgs),
+    /// Extract per-step features of a labelled dataset into a Parquet cache
+    /// (resumable, parallel, shardable; see docs/feature-cache.md).
+    Extract(extract::ExtractArgs),
+    /// Choose the MIR features (filter + ε-SVR wrapper) on a feature cache;
+    /// writes _selection.json into the cache for `train`.
+    Select(select::SelectArgs),
+    /// Feature-cache maintenance: merge shards/parts, inspect.
+    Cache(cache::CacheArgs),
+    /// Train CBSA, an ablation network or the SVR baseline on a feature cache;
+    /// writes a model file with its metadata and test metrics.
+    Train(train::TrainArgs),
+    /// RMSE and R² of a model file on held-out songs.
+    Eval(eval::EvalArgs),
+    /// Train and test all five models at several sequence lengths and
+    /// compare them (paper Tables 3–4, Figures 3–4).
+    Ablate(ablate::AblateArgs),
+    /// Valence/arousal over time of audio files (CSV, optional PNG plot and MIDI CC file).
+    Analyze(analyze::AnalyzeArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Corpus(args) => corpus::run(&args),
+        Command::Features(args) => features::run(&args),
+        Command::Extract(args) => extract::run(&args),
+        Command::Select(args) => select::run(&args),
+        Command::Cache(args) => cache::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Ablate(args) => ablate::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
+    }
+}

@@ -1,0 +1,170 @@
+//! `moodtap train`: one model on a feature cache (the work is in
+//! [`crate::train`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::args::TrainingArgs;
+use super::progress::{epoch_bar, metrics_line, on_progress};
+use crate::cache::{self, CacheRequest};
+use crate::output::{check_outputs, write_atomically, OutputFile};
+use crate::plot::{self, Panel, Series};
+use crate::train::{self, ModelKind, SplitSpec, TrainOptions, TrainReport};
+
+/// Arguments of `moodtap train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Feature cache: a cache root or one of its step-configuration directories.
+    #[arg(long)]
+    pub cache: PathBuf,
+    /// Model: cbsa, bilstm, cnn-bilstm, bilstm-sa (networks) or svr (baseline).
+    #[arg(long, default_value = "cbsa", value_parser = parse_kind)]
+    pub model: ModelKind,
+    /// Sequence length T (picks the cache configuration; default: the only one).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Output model file (networks: binary .moodtap; svr: JSON). Default: <model>.moodtap / svr.json.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Song split TRAIN,VALIDATION,TEST fractions.
+    #[arg(long, default_value = "0.7,0.15,0.15", value_parser = parse_split, conflicts_with = "folds", allow_hyphen_values = true)]
+    pub split: [f64; 3],
+    /// k-fold cross-validation instead of one split (fold 1's model is written).
+    #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
+    pub folds: Option<usize>,
+    /// Hyper-parameters.
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// Learning-curve PNG (training loss and validation RMSE per epoch).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// What the songs are, in words (e.g. "DEAM 2015, 1802 songs, 45 s excerpts"): written
+    /// into the model's provenance, which the plugin shows as "trained on …" (default: the
+    /// dataset kind of the cache).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_kind(s: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(s)
+        .ok_or_else(|| format!("unknown model '{s}': expected cbsa, bilstm, cnn-bilstm, bilstm-sa or svr"))
+}
+
+fn parse_split(s: &str) -> Result<[f64; 3], String> {
+    let bad = || {
+        format!(
+            "--split '{s}': expected three positive TRAIN,VALIDATION,TEST fractions summing to 1 (e.g. 0.7,0.15,0.15)"
+        )
+    };
+    let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let v = <[f64; 3]>::try_from(v).map_err(|_| bad())?;
+    if v.iter().any(|f| !(f.is_finite() && *f > 0.0)) || (v.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+fn write_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Result<()> {
+    let file = OutputFile::create(path)?;
+    draw_curve(file.temp_path(), report, kind)?;
+    file.commit()?;
+    Ok(())
+}
+
+fn draw_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Result<()> {
+    let fold = &report.folds[0];
+    let pts = |f: fn(&train::fit::EpochRecord) -> f64| fold.curve.iter().map(|r| (r.epoch as f64, f(r))).collect();
+    let marker = Some((fold.best_epoch as f64, format!("kept epoch {}", fold.best_epoch)));
+    plot::line_panels(
+        path,
+        &[
+            Panel {
+                title: format!("{}: training loss", kind.name()),
+                x_label: "epoch".into(),
+                y_label: "MSE".into(),
+                series: vec![Series { name: "training loss (MSE)".into(), points: pts(|r| r.train_loss) }],
+                marker: marker.clone(),
+            },
+            Panel {
+                title: format!("{}: validation RMSE", kind.name()),
+                x_label: "epoch".into(),
+                y_label: "RMSE".into(),
+                series: vec![
+                    Series { name: "valence".into(), points: pts(|r| r.val_rmse_valence) },
+                    Series { name: "arousal".into(), points: pts(|r| r.val_rmse_arousal) },
+                    Series { name: "mean (early stopping)".into(), points: pts(|r| r.val_rmse()) },
+                ],
+                marker,
+            },
+        ],
+    )?;
+    Ok(())
+}
+
+/// `moodtap train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| train::default_out(args.model));
+    // Before anything else: can the model file (and the plot) be written?
+    let planned: Vec<&Path> = std::iter::once(out.as_path()).chain(args.plot.as_deref()).collect();
+    check_outputs(&planned, &[args.cache.as_path()])?;
+    let table = cache::read(&args.cache, &CacheRequest { steps: args.steps, ..Default::default() })
+        .with_context(|| format!("reading the feature cache {}", args.cache.display()))?;
+    let opts = args.training.options(TrainOptions {
+        kind: args.model,
+        split: args.folds.map_or(SplitSpec::Holdout(args.split), SplitSpec::Folds),
+        description: args.description.clone().filter(|d| !d.trim().is_empty()),
+        ..TrainOptions::default()
+    });
+    if args.model == ModelKind::Svr && args.plot.is_some() {
+        eprintln!("note: the SVR has no epochs; --plot is ignored");
+    }
+    let bar = epoch_bar(args.quiet || args.model == ModelKind::Svr);
+    let report = train::train(&table, &opts, &mut |p| on_progress(&bar, args.model.name(), p))
+        .with_context(|| format!("training {} on {}", args.model.name(), table.dir.display()))?;
+    bar.finish_and_clear();
+    write_atomically(&out, |w| w.write_all(&report.bytes)).with_context(|| format!("writing {}", out.display()))?;
+    let f = &report.folds[0];
+    eprintln!(
+        "moodtap train: {} on {} ({} songs: {} train / {} validation / {} test; T = {}, N = {} inputs from {})",
+        args.model.name(),
+        table.dir.display(),
+        table.songs.len(),
+        f.counts[0],
+        f.counts[1],
+        f.counts[2],
+        table.meta.steps,
+        report.n_features,
+        report.features
+    );
+    if args.model != ModelKind::Svr {
+        eprintln!(
+            "  epochs run {}, kept epoch {} (best validation RMSE), {:.1} s",
+            f.curve.len(),
+            f.best_epoch,
+            f.train_s
+        );
+    } else {
+        eprintln!("  fitted in {:.2} s", f.train_s);
+    }
+    eprintln!("  test:          {}", metrics_line(&f.test));
+    eprintln!("  mean baseline: {}", metrics_line(&f.mean_baseline));
+    if report.folds.len() > 1 {
+        eprintln!(
+            "  {}-fold mean:   {} (mean baseline {})",
+            report.folds.len(),
+            metrics_line(&report.mean_metrics(|f| f.test)),
+            metrics_line(&report.mean_metrics(|f| f.mean_baseline))
+        );
+    }
+    if let (Some(p), false) = (&args.plot, args.model == ModelKind::Svr) {
+        write_curve(p, &report, args.model).with_context(|| format!("writing the learning curve {}", p.display()))?;
+        eprintln!("  learning curve: {}", p.display());
+    }
+    eprintln!("  model: {}", out.display());
+    Ok(())
+}
