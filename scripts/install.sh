@@ -25,7 +25,7 @@ if ! command -v cargo >/dev/null; then
 fi
 
 echo "== plugin: bundling (release) and installing into ~/.clap and ~/.vst3"
-cargo xtask install moodtap --release
+cargo xtask install moodtap-plugin --release
 
 echo "== CLI: cargo install --path trainer (binary 'moodtap')"
 # Reuse the workspace build directory (cargo install would otherwise build in a temporary one).

@@ -24,7 +24,7 @@ echo "== rendering golden test material"
 python tests/golden/make_golden.py audio >/dev/null
 
 echo "== building the plugin bundles (debug: assert_process_allocs is on in the hosts)"
-cargo xtask bundle moodtap
+cargo xtask bundle moodtap-plugin
 
 echo "== cargo test (workspace; the editor test needs an X server, so under Xvfb)"
 xvfb-run -a -s "-screen 0 1024x768x24" cargo test --workspace --locked

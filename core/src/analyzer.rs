@@ -171,7 +171,7 @@ impl Analyzer {
         ring.push(fusion, &step.values);
         ring.write_matrix(input);
         // An error is unreachable: the input is sized from the model at construction.
-        let est = model.predict(input).unwrap_or(crate::model::Estimate { valence: 0.5, arousal: 0.5 });
+        let est = model.predict(input).unwrap_or(crate::model::ValenceArousal { valence: 0.5, arousal: 0.5 });
         Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: ring.coverage() }
     }
 }

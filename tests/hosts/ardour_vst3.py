@@ -13,7 +13,7 @@ from the first processed second on, and whether Ardour sees them as output
 Run: python3 tests/hosts/ardour_vst3.py [BUNDLE] [--expect-output-params 0|1|any]
                                         [--noise] [--seconds S] [--keep]
 Default bundle: $MOODTAP_VST3, else $CARGO_TARGET_DIR/bundled/moodtap.vst3,
-else target/bundled/moodtap.vst3 (build it with `cargo xtask bundle moodtap`).
+else target/bundled/moodtap.vst3 (build it with `cargo xtask bundle moodtap-plugin`).
 Needs Debian's `ardour` package (7.x): apt-get install -y --no-install-recommends ardour
 Stdlib only. Prints "N passed, N failed" and exits non-zero on failure.
 
@@ -452,7 +452,7 @@ def main(argv=None) -> int:
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     try:
         lua, libdir, scanner = find_ardour()
-        assert bundle.is_dir(), f"no VST3 bundle at {bundle}: run `cargo xtask bundle moodtap`"
+        assert bundle.is_dir(), f"no VST3 bundle at {bundle}: run `cargo xtask bundle moodtap-plugin`"
     except (RuntimeError, AssertionError) as e:
         print(f"FAIL setup: {e}")
         print("0 passed, 1 failed")

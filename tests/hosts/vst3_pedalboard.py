@@ -12,7 +12,7 @@ test_measure_meters_in_a_juce_host); Ardour is where VST3 meters are asserted.
 
 Run: /work/venv/bin/python tests/hosts/vst3_pedalboard.py [BUNDLE]
 Default bundle: $MOODTAP_VST3, else $CARGO_TARGET_DIR/bundled/moodtap.vst3,
-else target/bundled/moodtap.vst3 (build it with `cargo xtask bundle moodtap`).
+else target/bundled/moodtap.vst3 (build it with `cargo xtask bundle moodtap-plugin`).
 Prints "N passed, N failed" and exits non-zero on failure. The test
 functions are also collected by pytest if it is installed.
 """
@@ -42,7 +42,7 @@ def bundle_path() -> str:
 
 def load():
     path = bundle_path()
-    assert Path(path).exists(), f"no VST3 bundle at {path}: run `cargo xtask bundle moodtap`"
+    assert Path(path).exists(), f"no VST3 bundle at {path}: run `cargo xtask bundle moodtap-plugin`"
     return pedalboard.load_plugin(path)
 
 

@@ -8,7 +8,7 @@
 //! `thread-check`, `params`, `gui`, `log`, `note-ports` and `audio-ports`.
 //!
 //! The tests are in `tests/tests/`; the plugin bundle must exist first:
-//! `cargo xtask bundle moodtap` (debug: `assert_process_allocs` active).
+//! `cargo xtask bundle moodtap-plugin` (debug: `assert_process_allocs` active).
 
 use anyhow::{anyhow, bail, Context, Result};
 use clack_extensions::audio_ports::{AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl};
@@ -57,7 +57,10 @@ pub fn clap_bundle() -> Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("bundled").join("moodtap.clap"));
     if !path.exists() {
-        bail!("no CLAP bundle at {}: run `cargo xtask bundle moodtap` first (or set MOODTAP_CLAP)", path.display());
+        bail!(
+            "no CLAP bundle at {}: run `cargo xtask bundle moodtap-plugin` first (or set MOODTAP_CLAP)",
+            path.display()
+        );
     }
     Ok(path)
 }

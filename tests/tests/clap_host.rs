@@ -3,7 +3,7 @@
 //! and offline), sample-accurate timing, determinism, equality with
 //! `moodtap analyze`, the write-automation route, MIDI CC, bit-exact
 //! pass-through, state, and bad host behaviour. The bundle is the debug build
-//! (`cargo xtask bundle moodtap`), where nice-plug's `assert_process_allocs`
+//! (`cargo xtask bundle moodtap-plugin`), where nice-plug's `assert_process_allocs`
 //! aborts this test process on any allocation inside `process()`: every test
 //! here is also a no-allocation test.
 

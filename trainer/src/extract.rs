@@ -259,9 +259,9 @@ impl ExtractSummary {
     }
 }
 
-/// Progress events for a progress bar.
+/// Progress events of an extraction, for a progress bar.
 #[derive(Debug, Clone, Copy)]
-pub enum Progress<'a> {
+pub enum ExtractProgress<'a> {
     /// Work found after the resume scan.
     Plan {
         /// Songs to extract in this run.
@@ -324,11 +324,11 @@ struct Outcome {
 }
 
 /// A worker's extractors, reused song after song (one per configuration).
-struct Worker {
+struct SongExtractor {
     extractors: Vec<StepExtractor>,
 }
 
-impl Worker {
+impl SongExtractor {
     fn new(metas: &[CacheMeta]) -> Result<Self, String> {
         let extractors = metas
             .iter()
@@ -401,7 +401,7 @@ pub fn extract(
     dataset: &Dataset,
     opts: &LoadOptions,
     cfg: &ExtractConfig,
-    progress: &(dyn Fn(Progress<'_>) + Sync),
+    progress: &(dyn Fn(ExtractProgress<'_>) + Sync),
 ) -> Result<ExtractSummary, ExtractError> {
     let started = Instant::now();
     let metas = plan_configs(dataset, opts, cfg)?;
@@ -430,7 +430,12 @@ pub fn extract(
     }
     let cached = in_shard.len() - todo.len();
     let jobs = crate::jobs::effective(cfg.jobs, todo.len());
-    progress(Progress::Plan { to_extract: todo.len(), cached, threads: jobs.threads, capped_by: jobs.capped_by });
+    progress(ExtractProgress::Plan {
+        to_extract: todo.len(),
+        cached,
+        threads: jobs.threads,
+        capped_by: jobs.capped_by,
+    });
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.threads)
@@ -457,7 +462,7 @@ pub fn extract(
     };
     pool.install(|| {
         todo.par_iter().with_max_len(1).for_each_init(
-            || Worker::new(&metas),
+            || SongExtractor::new(&metas),
             |worker, (song, needed)| {
                 let issue = |message: String| FileIssue {
                     song_id: song.id.clone(),
@@ -481,9 +486,9 @@ pub fn extract(
                     Ok(o) => o,
                     Err(msg) => {
                         // The extractors may be mid-stream after a panic: start afresh.
-                        *worker = Worker::new(&metas);
+                        *worker = SongExtractor::new(&metas);
                         record(&|a| a.broken.push(issue(msg.clone())));
-                        progress(Progress::Song { id: &song.id, ok: false, audio_s: 0.0 });
+                        progress(ExtractProgress::Song { id: &song.id, ok: false, audio_s: 0.0 });
                         return;
                     }
                 };
@@ -514,7 +519,7 @@ pub fn extract(
                         a.warnings.push(issue(w.clone()));
                     }
                 });
-                progress(Progress::Song { id: &song.id, ok, audio_s: outcome.audio_s });
+                progress(ExtractProgress::Song { id: &song.id, ok, audio_s: outcome.audio_s });
             },
         )
     });

@@ -2,7 +2,6 @@
 //! plus the clap definitions in [`cli`]. The `moodtap` binary
 //! (`src/main.rs`) only parses arguments and dispatches.
 
-pub mod analyze;
 pub mod arg_values;
 pub mod cache;
 pub mod cli;
@@ -11,8 +10,9 @@ pub mod dataset;
 pub mod eval;
 pub mod extract;
 pub mod features;
+pub mod file_analysis;
 pub mod jobs;
+pub mod mir_selection;
 pub mod output;
 pub mod plot;
-pub mod select;
 pub mod train;

@@ -17,7 +17,7 @@ use moodtap_trainer::cache::parquet_io::write_part;
 use moodtap_trainer::cache::SongSteps;
 use moodtap_trainer::cache::{self, CacheError, CacheMeta, CacheRequest, StepTable};
 use moodtap_trainer::extract::ExtractSummary;
-use moodtap_trainer::select::read_selection;
+use moodtap_trainer::mir_selection::read_selection;
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("moodtap-extract-{}-{name}", std::process::id()));

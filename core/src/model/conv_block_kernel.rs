@@ -78,7 +78,7 @@ pub struct BlockForward {
     /// Pooled output `[batch, c_out, T/2, N/2]`.
     pub output: Vec<f32>,
     /// Normalised convolution output `ẑ` `[batch, c_out, T, N]` (kept for backward).
-    pub normalized: Vec<f32>,
+    pub normalised: Vec<f32>,
     /// Batch mean of the convolution output per channel `[c_out]`.
     pub mean: Vec<f32>,
     /// Biased batch variance per channel `[c_out]`.
@@ -240,7 +240,7 @@ fn forward_impl(
             }
         }
     }
-    BlockForward { output, normalized: conv, mean, variance }
+    BlockForward { output, normalised: conv, mean, variance }
 }
 
 /// [`backward`]'s body, inlined into each SIMD variant.
@@ -251,7 +251,7 @@ fn backward_impl(
     weight: &[f32],
     gamma: &[f32],
     beta: &[f32],
-    normalized: &[f32],
+    normalised: &[f32],
     variance: &[f32],
     epsilon: f64,
     output_grad: &[f32],
@@ -267,7 +267,7 @@ fn backward_impl(
     let mut grad = vec![0.0f32; dims.conv_len()]; // ∂a, later ∂z, [batch, c_out, T, N]
     for b in 0..dims.batch {
         for co in 0..dims.c_out {
-            let z = &normalized[(b * dims.c_out + co) * plane..][..plane];
+            let z = &normalised[(b * dims.c_out + co) * plane..][..plane];
             let g_plane = &mut grad[(b * dims.c_out + co) * plane..][..plane];
             let g_out = &output_grad[(b * dims.c_out + co) * out_rows * out_cols..][..out_rows * out_cols];
             for i in 0..out_rows {
@@ -290,7 +290,7 @@ fn backward_impl(
         let (mut sum_g, mut sum_gz) = (0.0f64, 0.0f64);
         for s in planes() {
             sum_g += sum(&grad[s..s + plane]) as f64;
-            sum_gz += dot(&grad[s..s + plane], &normalized[s..s + plane]) as f64;
+            sum_gz += dot(&grad[s..s + plane], &normalised[s..s + plane]) as f64;
         }
         grad_beta[co] = sum_g as f32;
         grad_gamma[co] = sum_gz as f32;
@@ -298,7 +298,7 @@ fn backward_impl(
         let (mean_g, mean_gz) = ((sum_g / count) as f32, (sum_gz / count) as f32);
         let mut sum_dz = 0.0f64;
         for s in planes() {
-            for (ga, &z) in grad[s..s + plane].iter_mut().zip(&normalized[s..s + plane]) {
+            for (ga, &z) in grad[s..s + plane].iter_mut().zip(&normalised[s..s + plane]) {
                 *ga = scale * (*ga - mean_g - z * mean_gz);
             }
             sum_dz += sum(&grad[s..s + plane]) as f64;
@@ -362,7 +362,7 @@ simd::dispatch! {
 
 simd::dispatch! {
     /// [`backward`] at a given instruction-set level.
-    fn backward_at = backward_impl(input: &[f32], weight: &[f32], gamma: &[f32], beta: &[f32], normalized: &[f32], variance: &[f32], epsilon: f64, output_grad: &[f32], input_grad: bool, dims: &BlockDims) -> BlockGradients
+    fn backward_at = backward_impl(input: &[f32], weight: &[f32], gamma: &[f32], beta: &[f32], normalised: &[f32], variance: &[f32], epsilon: f64, output_grad: &[f32], input_grad: bool, dims: &BlockDims) -> BlockGradients
 }
 
 /// Forward pass. `input` `[batch, c_in, T, N]`, `weight` `[c_out, c_in, 3, 3]`, `bias`,
@@ -380,7 +380,7 @@ pub fn forward(
     forward_at(SimdLevel::detect(), input, weight, bias, gamma, beta, epsilon, dims)
 }
 
-/// Backward pass. `output_grad` `[batch, c_out, T/2, N/2]`; `normalized`, `variance` from
+/// Backward pass. `output_grad` `[batch, c_out, T/2, N/2]`; `normalised`, `variance` from
 /// [`forward`] on the same `input`, `weight`, `gamma`, `beta`. The input gradient is computed
 /// only when `input_grad` is true (the first block's input is data).
 #[allow(clippy::too_many_arguments)]
@@ -389,7 +389,7 @@ pub fn backward(
     weight: &[f32],
     gamma: &[f32],
     beta: &[f32],
-    normalized: &[f32],
+    normalised: &[f32],
     variance: &[f32],
     epsilon: f64,
     output_grad: &[f32],
@@ -397,7 +397,7 @@ pub fn backward(
     dims: &BlockDims,
 ) -> BlockGradients {
     let level = SimdLevel::detect();
-    backward_at(level, input, weight, gamma, beta, normalized, variance, epsilon, output_grad, input_grad, dims)
+    backward_at(level, input, weight, gamma, beta, normalised, variance, epsilon, output_grad, input_grad, dims)
 }
 
 #[cfg(test)]
@@ -415,11 +415,11 @@ mod tests {
         let (bias, gamma, beta) = (wave(4, 0.5), vec![0.9, -0.4, 1.2, 0.3], wave(4, 2.1));
         let grad = wave(dims.output_len(), 0.77);
         let base = forward_impl(&input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
-        let (n, v) = (&base.normalized, &base.variance);
+        let (n, v) = (&base.normalised, &base.variance);
         let base_grads = backward_impl(&input, &weight, &gamma, &beta, n, v, 1e-5, &grad, true, &dims);
         for level in SimdLevel::available() {
             let f = forward_at(level, &input, &weight, &bias, &gamma, &beta, 1e-5, &dims);
-            assert_eq!((&f.output, &f.normalized, &f.mean, &f.variance), (&base.output, n, &base.mean, v), "{level:?}");
+            assert_eq!((&f.output, &f.normalised, &f.mean, &f.variance), (&base.output, n, &base.mean, v), "{level:?}");
             let g = backward_at(level, &input, &weight, &gamma, &beta, n, v, 1e-5, &grad, true, &dims);
             assert_eq!(
                 (g.input, g.weight, g.bias),

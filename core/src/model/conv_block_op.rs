@@ -48,7 +48,7 @@ pub struct ConvBlockOutputs<B: Backend> {
     /// `[batch, c_out, T/2, N/2]`.
     pub output: FloatTensor<B>,
     /// Normalised convolution output `[batch, c_out, T, N]`, kept for backward.
-    pub normalized: FloatTensor<B>,
+    pub normalised: FloatTensor<B>,
     /// Batch mean per channel `[c_out]`.
     pub mean: FloatTensor<B>,
     /// Biased batch variance per channel `[c_out]`.
@@ -61,8 +61,8 @@ pub struct ConvBlockSaved<B: Backend> {
     /// The forward inputs.
     #[extension_type]
     pub inputs: ConvBlockInputs<B>,
-    /// [`ConvBlockOutputs::normalized`].
-    pub normalized: FloatTensor<B>,
+    /// [`ConvBlockOutputs::normalised`].
+    pub normalised: FloatTensor<B>,
     /// [`ConvBlockOutputs::variance`].
     pub variance: FloatTensor<B>,
     /// Gradient of the block output `[batch, c_out, T/2, N/2]`.
@@ -116,7 +116,7 @@ fn train_on_cpu<B: Backend>(inputs: ConvBlockInputs<B>, epsilon: f64) -> ConvBlo
     );
     ConvBlockOutputs {
         output: tensor::<B>(forward.output, vec![dims.batch, dims.c_out, dims.out_rows(), dims.out_cols()], &device),
-        normalized: tensor::<B>(forward.normalized, vec![dims.batch, dims.c_out, dims.rows, dims.cols], &device),
+        normalised: tensor::<B>(forward.normalised, vec![dims.batch, dims.c_out, dims.rows, dims.cols], &device),
         mean: tensor::<B>(forward.mean, vec![dims.c_out], &device),
         variance: tensor::<B>(forward.variance, vec![dims.c_out], &device),
     }
@@ -133,7 +133,7 @@ fn backward_on_cpu<B: Backend>(saved: ConvBlockSaved<B>, epsilon: f64, input_gra
         &values::<B>(saved.inputs.weight),
         &values::<B>(saved.inputs.gamma),
         &values::<B>(saved.inputs.beta),
-        &values::<B>(saved.normalized),
+        &values::<B>(saved.normalised),
         &values::<B>(saved.variance),
         epsilon,
         &values::<B>(saved.output_grad),
@@ -172,11 +172,11 @@ impl<B: Backend + ConvBlockBackend> Backward<B, 5> for ConvBlockNode {
     fn backward(self, ops: Ops<Self::State, 5>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let [node_input, node_weight, node_bias, node_gamma, node_beta] = ops.parents;
         let output_grad = grads.consume::<B>(&ops.node);
-        let ([input, weight, bias, gamma, beta], normalized, variance, epsilon) = ops.state;
+        let ([input, weight, bias, gamma, beta], normalised, variance, epsilon) = ops.state;
         let input_grad = node_input.is_some();
         let saved = ConvBlockSaved {
             inputs: ConvBlockInputs { input, weight, bias, gamma, beta },
-            normalized,
+            normalised,
             variance,
             output_grad,
         };
@@ -211,13 +211,13 @@ impl<B: Backend + ConvBlockBackend, C: CheckpointStrategy> ConvBlockBackend for 
         let untracked = FloatTensor::<Self>::new;
         let output = match ConvBlockNode.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                prep.finish((primitives, forward.normalized.clone(), forward.variance.clone(), epsilon), forward.output)
+                prep.finish((primitives, forward.normalised.clone(), forward.variance.clone(), epsilon), forward.output)
             }
             OpsKind::UnTracked(prep) => prep.finish(forward.output),
         };
         ConvBlockOutputs {
             output,
-            normalized: untracked(forward.normalized),
+            normalised: untracked(forward.normalised),
             mean: untracked(forward.mean),
             variance: untracked(forward.variance),
         }

@@ -16,9 +16,9 @@ use super::network::Network;
 
 use crate::fusion::bounded_z;
 
-/// One emotion estimate, both values in `[0, 1]` (DEAM/EmoMusic labels rescaled from 1–9).
+/// One prediction of the network: both values in `[0, 1]` (DEAM/EmoMusic labels rescaled from 1–9).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
+pub struct ValenceArousal {
     /// Valence (negative → positive).
     pub valence: f32,
     /// Arousal (calm → excited).
@@ -101,7 +101,7 @@ impl LoadedModel {
     /// first; [`crate::fusion`] builds them). Fast path, no allocation. Non-finite inputs
     /// count as the mean (0) and values are clamped to ±[`crate::fusion::MAX_ABS_Z`] (as
     /// fusion does), so the result is always finite and in `[0, 1]`.
-    pub fn predict(&mut self, steps: &[f32]) -> Result<Estimate, InferenceError> {
+    pub fn predict(&mut self, steps: &[f32]) -> Result<ValenceArousal, InferenceError> {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let [valence, arousal] = self.fast.forward(&self.input);
@@ -109,7 +109,7 @@ impl LoadedModel {
     }
 
     /// [`predict`](Self::predict) through burn (allocates; for checks and benchmarks).
-    pub fn predict_burn(&mut self, steps: &[f32]) -> Result<Estimate, InferenceError> {
+    pub fn predict_burn(&mut self, steps: &[f32]) -> Result<ValenceArousal, InferenceError> {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let (t, n) = (self.metadata.model.t_steps, self.metadata.model.n_features);
@@ -137,7 +137,7 @@ fn sanitize(src: &[f32], dst: &mut [f32]) {
 }
 
 /// Sigmoid outputs are in (0, 1) unless a weight overflowed; fall back to the midpoint.
-fn finite_estimate(valence: f32, arousal: f32) -> Estimate {
+fn finite_estimate(valence: f32, arousal: f32) -> ValenceArousal {
     let fix = |v: f32| {
         if v.is_finite() {
             v.clamp(0.0, 1.0)
@@ -145,5 +145,5 @@ fn finite_estimate(valence: f32, arousal: f32) -> Estimate {
             0.5
         }
     };
-    Estimate { valence: fix(valence), arousal: fix(arousal) }
+    ValenceArousal { valence: fix(valence), arousal: fix(arousal) }
 }

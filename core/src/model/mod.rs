@@ -34,7 +34,7 @@ pub use config::{Architecture, ModelConfig};
 pub use default::{default_model, default_model_metadata, DEFAULT_MODEL_BYTES};
 pub use fast::FastNetwork;
 pub use file::{ModelFile, ModelFileError, ModelMetadata, TrainingProvenance, TrainingRun};
-pub use inference::{Estimate, InferenceError, LoadedModel};
+pub use inference::{InferenceError, LoadedModel, ValenceArousal};
 pub use network::Network;
 #[cfg(feature = "train")]
 pub use training::{Trainer, TrainingConfig};

@@ -2,7 +2,7 @@
 //! audio-thread cost per 512-sample stereo block at 48 kHz, analysis-thread
 //! CPU share of one core, and the host's resident memory with one instance.
 //!
-//! `cargo xtask bundle moodtap --release && cargo run --release -p moodtap-tests --bin moodtap-bench`
+//! `cargo xtask bundle moodtap-plugin --release && cargo run --release -p moodtap-tests --bin moodtap-bench`
 //! (bundle: first argument, else `MOODTAP_CLAP`, else `<target>/bundled/moodtap.clap`).
 
 use anyhow::Result;

@@ -10,7 +10,7 @@
 //!     _moodtap_cache.json              the configuration ([`CacheMeta`]); resume and readers check it
 //!     part-<song>-<hash>.parquet       one part per song, written atomically (temp file + rename)
 //!     part-merged.parquet              what `moodtap cache merge` makes of the parts
-//!     _selection.json                  `moodtap select`'s result (see [`crate::select`])
+//!     _selection.json                  `moodtap select`'s result (see [`crate::mir_selection`])
 //! ```
 //!
 //! A step-configuration directory is one dataset for pandas, polars, DuckDB

@@ -1,13 +1,13 @@
 //! `moodtap analyze`: arguments, progress, reporting (the work is in
-//! [`crate::analyze`]).
+//! [`crate::file_analysis`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::analyze::midi::CcLanes;
-use crate::analyze::{analyze_file, describe_model, write_csv, FileAnalysis, Model};
+use crate::file_analysis::midi::CcLanes;
+use crate::file_analysis::{analyze_file, describe_model, write_csv, FileAnalysis, Model};
 use crate::output::{check_outputs, write_atomically, OutputFile};
 
 /// Arguments of `moodtap analyze`.
@@ -175,7 +175,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         }
         if let Some(midi) = &args.midi {
             let path = per_file_path(midi, &a.path, several);
-            let written = write_atomically(&path, |w| crate::analyze::midi::write_midi(w, &a.estimates, lanes, &name));
+            let written =
+                write_atomically(&path, |w| crate::file_analysis::midi::write_midi(w, &a.estimates, lanes, &name));
             if let Err(e) = written {
                 errors.push(format!("{}: {e:#}", path.display()));
             }
@@ -193,7 +194,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         None => write_csv(std::io::stdout().lock(), &done, several).context("writing the CSV to standard output")?,
     }
     if let Some(path) = args.summary.as_ref().filter(|_| !done.is_empty()) {
-        write_atomically(path, |w| crate::analyze::summary::write_summary(w, &done))
+        write_atomically(path, |w| crate::file_analysis::summary::write_summary(w, &done))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if !errors.is_empty() {

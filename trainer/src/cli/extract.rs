@@ -67,15 +67,15 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<()> {
     let bar = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
     bar.set_style(bar_style("{msg} [{bar:40}] {pos}/{len} songs, {elapsed_precise} elapsed, eta {eta}"));
     let broken = std::sync::atomic::AtomicUsize::new(0);
-    let progress = |p: extract::Progress<'_>| match p {
-        extract::Progress::Plan { to_extract, cached, threads, capped_by } => {
+    let progress = |p: extract::ExtractProgress<'_>| match p {
+        extract::ExtractProgress::Plan { to_extract, cached, threads, capped_by } => {
             if args.jobs > threads {
                 bar.suspend(|| eprintln!("--jobs {}: using {threads} ({capped_by})", args.jobs));
             }
             bar.set_length(to_extract as u64);
             bar.set_message(format!("extracting ({cached} cached)"));
         }
-        extract::Progress::Song { ok, .. } => {
+        extract::ExtractProgress::Song { ok, .. } => {
             if !ok {
                 let n = broken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 bar.set_message(format!("extracting ({n} broken)"));

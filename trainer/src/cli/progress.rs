@@ -3,7 +3,7 @@
 use moodtap_core::model::file::Metrics;
 
 use crate::eval::table;
-use crate::train::Progress;
+use crate::train::TrainProgress;
 
 /// A bar style from an indicatif template (the plain bar if it does not parse).
 pub fn bar_style(template: &str) -> indicatif::ProgressStyle {
@@ -19,16 +19,16 @@ pub fn epoch_bar(quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Progress callback that drives `bar` (fold prefix, epoch count, losses).
-pub fn on_progress(bar: &indicatif::ProgressBar, label: &str, p: Progress<'_>) {
+/// TrainProgress callback that drives `bar` (fold prefix, epoch count, losses).
+pub fn on_progress(bar: &indicatif::ProgressBar, label: &str, p: TrainProgress<'_>) {
     match p {
-        Progress::Start { fold, folds, max_epochs } => {
+        TrainProgress::Start { fold, folds, max_epochs } => {
             bar.reset();
             bar.set_length(max_epochs as u64);
             bar.set_prefix(if folds > 1 { format!("{label} fold {fold}/{folds}") } else { label.to_string() });
             bar.set_message("");
         }
-        Progress::Epoch { record, best_epoch } => {
+        TrainProgress::Epoch { record, best_epoch } => {
             bar.set_position(record.epoch as u64);
             bar.set_message(format!(
                 "loss {:.5}, val RMSE {:.4} (best epoch {best_epoch})",

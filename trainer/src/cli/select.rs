@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use crate::cache;
-use crate::select;
+use crate::mir_selection;
 
 /// Arguments of `moodtap select`.
 #[derive(Debug, Args)]
@@ -48,7 +48,7 @@ pub enum SearchArg {
 
 /// `moodtap select`.
 pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
-    let opts = select::SelectOptions {
+    let opts = mir_selection::SelectOptions {
         request: cache::CacheRequest { steps: args.steps, ..Default::default() },
         config: moodtap_core::selection::SelectionConfig {
             folds: args.folds,
@@ -61,11 +61,11 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
     };
-    let (file, _) =
-        select::run(&args.cache, &opts).with_context(|| format!("feature selection on {}", args.cache.display()))?;
-    let out = args.out.clone().unwrap_or_else(|| select::selection_path(std::path::Path::new(&file.cache_dir)));
-    select::write_selection(&file, &out)?;
-    println!("{}", select::describe(&file, args.top));
+    let (file, _) = mir_selection::run(&args.cache, &opts)
+        .with_context(|| format!("feature selection on {}", args.cache.display()))?;
+    let out = args.out.clone().unwrap_or_else(|| mir_selection::selection_path(std::path::Path::new(&file.cache_dir)));
+    mir_selection::write_selection(&file, &out)?;
+    println!("{}", mir_selection::describe(&file, args.top));
     eprintln!("wrote {}", out.display());
     Ok(())
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::table::{markdown, ResultRow};
 use crate::cache::{self, CacheRequest};
 use crate::plot::{self, Panel, Series};
-use crate::train::{self, ModelKind, Progress, TrainOptions};
+use crate::train::{self, ModelKind, TrainOptions, TrainProgress};
 
 /// Why the ablation stopped.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +70,7 @@ pub enum AblationProgress<'a> {
         steps: u32,
     },
     /// Inner training progress.
-    Train(Progress<'a>),
+    Train(TrainProgress<'a>),
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), AblationError> {

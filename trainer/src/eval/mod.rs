@@ -143,7 +143,8 @@ impl EvalModel {
                     input.clear();
                     song_input(&table.songs[s], &fusion, t, &mut input);
                     // The input is T × N by construction, so the length check cannot fail.
-                    let e = m.predict(&input).unwrap_or(moodtap_core::model::Estimate { valence: 0.5, arousal: 0.5 });
+                    let e =
+                        m.predict(&input).unwrap_or(moodtap_core::model::ValenceArousal { valence: 0.5, arousal: 0.5 });
                     out.extend([e.valence, e.arousal]);
                 }
             }

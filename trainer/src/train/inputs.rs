@@ -11,7 +11,7 @@ use moodtap_core::features::mir::MIR_NAMES;
 use moodtap_core::fusion::{fit_statistics, resolve_columns, Fusion, FusionError};
 
 use crate::cache::{SongSteps, StepTable, N_FEATURES, SELECTION_FILE};
-use crate::select::{read_selection, SelectError};
+use crate::mir_selection::{read_selection, SelectError};
 
 /// Which MIR descriptors join the 88 eGeMAPS functionals.
 #[derive(Debug, Clone, PartialEq, Eq)]

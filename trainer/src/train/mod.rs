@@ -158,9 +158,9 @@ pub enum TrainError {
     Options(String),
 }
 
-/// Progress events for the command line.
+/// Progress events of a training run, for the command line.
 #[derive(Debug, Clone, Copy)]
-pub enum Progress<'a> {
+pub enum TrainProgress<'a> {
     /// A fold (or the single hold-out run) starts.
     Start {
         /// 1-based fold.
@@ -312,7 +312,7 @@ impl RunContext<'_> {
     fn run_fold(
         &self,
         split: &Split,
-        progress: &mut dyn FnMut(Progress<'_>),
+        progress: &mut dyn FnMut(TrainProgress<'_>),
     ) -> Result<(Vec<u8>, FoldResult), TrainError> {
         let (table, cols, opts) = (self.table, self.cols, self.opts);
         let t = table.meta.steps as usize;
@@ -333,7 +333,7 @@ impl RunContext<'_> {
                 let train = song_set(table, &split.train, &fusion, t);
                 let validation = song_set(table, &split.validation, &fusion, t);
                 let fitted = fit::fit(&cfg, self.device.clone(), &train, &validation, |record, best_epoch| {
-                    progress(Progress::Epoch { record, best_epoch })
+                    progress(TrainProgress::Epoch { record, best_epoch })
                 })?;
                 let train_s = started.elapsed().as_secs_f64();
                 let provenance = self.provenance(split, fitted.best_epoch, fitted.curve.len(), split.train.len());
@@ -414,7 +414,7 @@ impl RunContext<'_> {
 pub fn train(
     table: &StepTable,
     opts: &TrainOptions,
-    progress: &mut dyn FnMut(Progress<'_>),
+    progress: &mut dyn FnMut(TrainProgress<'_>),
 ) -> Result<TrainReport, TrainError> {
     if opts.max_epochs == 0 {
         return Err(TrainError::Options("--epochs must be at least 1".into()));
@@ -433,7 +433,7 @@ pub fn train(
     let mut bytes = Vec::new();
     let mut folds = Vec::with_capacity(splits.len());
     for (i, split) in splits.iter().enumerate() {
-        progress(Progress::Start { fold: i + 1, folds: splits.len(), max_epochs });
+        progress(TrainProgress::Start { fold: i + 1, folds: splits.len(), max_epochs });
         let (b, r) = ctx.run_fold(split, progress)?;
         if i == 0 {
             bytes = b;

@@ -1,4 +1,4 @@
-//! `moodtap select`: the MIR-feature selection of docs/design.md §3.3 on a
+//! The work behind `moodtap select`: the MIR-feature selection of docs/design.md §3.3 on a
 //! feature cache. Song-level means of the 11 MIR columns (over all of a
 //! song's steps) go through [`moodtap_core::selection::select`]; the result
 //! is written as JSON beside the cache (`_selection.json`), where `train`

@@ -1,4 +1,4 @@
-//! `moodtap analyze` (docs/design.md §7): valence/arousal over time for audio
+//! The work behind `moodtap analyze` (docs/design.md §7): valence/arousal over time for audio
 //! files, with the same [`Analyzer`] the plugin runs.
 //!
 //! Each file is decoded packet by packet ([`Decoder`], any rate 8–192 kHz,
