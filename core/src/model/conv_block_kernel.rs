@@ -21,6 +21,7 @@
 //! convolution's weight and input gradients are correlations of `∂z` with the padded input and
 //! the weights.
 
+use super::kernels::pad_planes;
 use crate::dsp::simd::{self, SimdLevel};
 
 /// Shapes of one block.
@@ -100,17 +101,11 @@ pub struct BlockGradients {
     pub beta: Vec<f32>,
 }
 
-/// Copies `input` into a zero border of one row/column: `[batch, c_in, T + 2, N + 2]`.
+/// `input` with a zero border of one row/column: `[batch, c_in, T + 2, N + 2]`.
 #[inline(always)]
 fn pad(input: &[f32], dims: &BlockDims) -> Vec<f32> {
-    let (rows, cols) = (dims.rows, dims.cols);
     let mut padded = vec![0.0f32; dims.batch * dims.c_in * dims.padded_plane()];
-    for (plane_in, plane_out) in input.chunks_exact(dims.plane()).zip(padded.chunks_exact_mut(dims.padded_plane())) {
-        for t in 0..rows {
-            let start = (t + 1) * (cols + 2) + 1;
-            plane_out[start..start + cols].copy_from_slice(&plane_in[t * cols..(t + 1) * cols]);
-        }
-    }
+    pad_planes(input, dims.batch * dims.c_in, dims.rows, dims.cols, &mut padded);
     padded
 }
 

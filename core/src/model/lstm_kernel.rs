@@ -14,6 +14,8 @@
 //! Equations per direction: `a = x_s + h_{s−1} W`, `i, f, o = σ(a)`, `g = tanh(a)`,
 //! `c_s = f ⊙ c_{s−1} + i ⊙ g`, `h_s = o ⊙ tanh(c_s)`, with `h_{−1} = c_{−1} = 0`.
 
+use super::kernels::{add_vec_mat, lstm_activate, lstm_cell, std_tanh};
+
 /// Shapes of one recurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LstmDims {
@@ -68,10 +70,6 @@ pub struct LstmGradients {
     pub weight: Vec<f32>,
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// Runs both directions over all steps. `projection` `[T, 2, batch, 4H]`, `weight` `[2, H, 4H]`.
 pub fn forward(projection: &[f32], weight: &[f32], dims: &LstmDims) -> LstmForward {
     let h = dims.hidden;
@@ -84,22 +82,15 @@ pub fn forward(projection: &[f32], weight: &[f32], dims: &LstmDims) -> LstmForwa
             for b in 0..dims.batch {
                 let unit = (d * dims.batch + b) * h; // offset of (d, b) inside one state step
                 let a = &mut gates[s * dims.gate_step() + (d * dims.batch + b) * 4 * h..][..4 * h];
+                let now = s * dims.state_step() + unit;
                 if s > 0 {
-                    let h_prev = &hidden[(s - 1) * dims.state_step() + unit..][..h];
-                    for (k, &hv) in h_prev.iter().enumerate() {
-                        for (av, &wv) in a.iter_mut().zip(&w[k * 4 * h..(k + 1) * 4 * h]) {
-                            *av += hv * wv;
-                        }
-                    }
+                    let prev = (s - 1) * dims.state_step() + unit;
+                    add_vec_mat(a, &hidden[prev..prev + h], w);
+                    // The cell update runs in place: start from the previous state.
+                    cell.copy_within(prev..prev + h, now);
                 }
-                a[..3 * h].iter_mut().for_each(|v| *v = sigmoid(*v));
-                a[3 * h..].iter_mut().for_each(|v| *v = v.tanh());
-                for k in 0..h {
-                    let c_prev = if s > 0 { cell[(s - 1) * dims.state_step() + unit + k] } else { 0.0 };
-                    let c = a[h + k] * c_prev + a[k] * a[3 * h + k];
-                    cell[s * dims.state_step() + unit + k] = c;
-                    hidden[s * dims.state_step() + unit + k] = a[2 * h + k] * c.tanh();
-                }
+                lstm_activate(a, std_tanh);
+                lstm_cell(a, &mut cell[now..now + h], &mut hidden[now..now + h], std_tanh);
             }
         }
     }

@@ -5,6 +5,7 @@
 //!   with cargo feature `train`, `conv_block_op` its CNN block as one training operation
 //!   (`conv_block_kernel`), `lstm_op` the BiLSTM recurrence as one operation (`lstm_kernel`).
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
+//! - [`kernels`]: the CPU arithmetic the fast path and the training operations share.
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
 //! - [`default`]: the embedded default model (`models/default.moodtap`).
@@ -22,6 +23,7 @@ pub mod default;
 pub mod fast;
 pub mod file;
 pub mod inference;
+pub mod kernels;
 #[cfg(feature = "train")]
 pub mod lstm_kernel;
 #[cfg(feature = "train")]
