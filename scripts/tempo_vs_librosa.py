@@ -3,7 +3,7 @@
 
 Usage (from the repository root):
   cargo build -p moodtap-core --release --example mir_tempo
-  /work/venv/bin/python scripts/tempo_vs_librosa.py \
+  .venv/bin/python scripts/tempo_vs_librosa.py \
       --ours $CARGO_TARGET_DIR/release/examples/mir_tempo \
       --cut-dir /tmp/mir-tempo \
       --cut /usr/share/games/singularity/music/*.ogg /usr/share/hyperrogue/music/*.ogg \

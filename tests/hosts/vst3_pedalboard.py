@@ -10,7 +10,7 @@ Also *measures* (prints) what pedalboard's parameter objects show of the
 read-only valence/arousal meters: nothing, by JUCE's design (see
 test_measure_meters_in_a_juce_host); Ardour is where VST3 meters are asserted.
 
-Run: /work/venv/bin/python tests/hosts/vst3_pedalboard.py [BUNDLE]
+Run: .venv/bin/python tests/hosts/vst3_pedalboard.py [BUNDLE]   (venv of scripts/setup-deps.sh)
 Default bundle: $MOODTAP_VST3, else $CARGO_TARGET_DIR/bundled/moodtap.vst3,
 else target/bundled/moodtap.vst3 (build it with `cargo xtask bundle moodtap-plugin`).
 Prints "N passed, N failed" and exits non-zero on failure. The test

@@ -3,8 +3,7 @@
 
   make_functionals.py [--audio DIR] [--out DIR]
 
-For every WAV of the golden material (default /work/main/target/golden-audio
-or target/golden-audio) this runs PyPI opensmile (openSMILE 3.0.2,
+For every WAV of the golden material (default target/golden-audio) this runs PyPI opensmile (openSMILE 3.0.2,
 egemaps/v02/eGeMAPSv02.conf) and dumps the raw data-memory levels that feed
 the smoothers (`egemapsv02_lldsetE`, `egemapsv02_lldsetF`, the V/UV selectors)
 and the Leq functional, before any smoothing:
@@ -181,9 +180,7 @@ def write_golden(src, name, out_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_audio = "/work/main/target/golden-audio"
-    if not os.path.isdir(default_audio):
-        default_audio = os.path.join(ROOT, "target", "golden-audio")
+    default_audio = os.path.join(ROOT, "target", "golden-audio")
     ap.add_argument("--audio", default=default_audio)
     ap.add_argument("--out", default=os.path.join(HERE, "functionals"))
     args = ap.parse_args()
