@@ -15,6 +15,11 @@
 //! - [`analyzer`]: audio in, continuous (valence, arousal, coverage) out —
 //!   what the plugin and `moodtap analyze` run; [`estimate_smoothing`]: the
 //!   one-pole smoothing both apply to that stream.
+//! - [`stats`] (Pearson r, RMSE), [`defaults`] (the paper's training
+//!   settings), [`rng`] (SplitMix64).
+//!
+//! Cargo features: `decode`, `train`, `selection`, `opus` (see Cargo.toml);
+//! without them core is what the plugin needs, inference only.
 //!
 //! Nothing here depends on a plugin framework. Extractors follow one pattern:
 //! `new(config)` allocates everything, per-frame processing never allocates.
