@@ -381,3 +381,60 @@ fn ablate_trains_every_model_and_writes_table_and_figures() {
     fails_with(&["eval", "--ablation", "--cache", dir.to_str().unwrap()], &["--ablation"]);
     let _ = fs::remove_dir_all(&root);
 }
+
+/// A class-labelled set (manifest `path,quadrant`, EMOPIA's convention) goes
+/// through extract, train and eval; eval reports AUC, balanced accuracy and
+/// the quadrant confusion table by itself (every label is 0 or 1). The
+/// clips' cues are continuous (loudness → arousal, tempo → valence) and the
+/// labels only their quadrant, so a model that learned loudness ranks the
+/// arousal classes well. A row with quadrant Q5 is reported, not loaded.
+#[test]
+fn quadrant_labelled_sets_are_scored_as_classes() {
+    let root = tmpdir("quadrants");
+    fs::create_dir_all(root.join("audio")).unwrap();
+    let mut csv = String::from("path,quadrant\n");
+    let mut rng = SplitMix64::new(77);
+    for i in 0..40 {
+        let (v, a) = (rng.unit(), rng.unit());
+        let q = match (v > 0.5, a > 0.5) {
+            (true, true) => "Q1",
+            (false, true) => "Q2",
+            (false, false) => "Q3",
+            (true, false) => "Q4",
+        };
+        let name = format!("audio/q{i:02}.wav");
+        pulse_clip(&root.join(&name), 4.0, 60.0 + 120.0 * v, -36.0 + 30.0 * a, i);
+        csv.push_str(&format!("{name},{q}\n"));
+    }
+    csv.push_str("audio/q00.wav,Q5\n");
+    fs::write(root.join("manifest.csv"), csv).unwrap();
+    let cache = root.join("cache");
+    let (m, c) = (root.join("manifest.csv"), cache.to_str().unwrap());
+    let (_, err) = ok(&[
+        "extract",
+        "--quiet",
+        "--dataset",
+        m.to_str().unwrap(),
+        "--kind",
+        "manifest",
+        "--cache",
+        c,
+        "--steps",
+        "8",
+        "--context-s",
+        "4",
+    ]);
+    assert!(err.contains("Q1-Q4"), "the Q5 row is reported:\n{err}");
+    let svr = root.join("svr.json");
+    ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--split", "0.6,0.2,0.2", "--out", svr.to_str().unwrap()]);
+    let (out, _) = ok(&["eval", "--cache", c, "--model", svr.to_str().unwrap(), "--songs", "all"]);
+    assert!(out.contains("As classes"), "{out}");
+    assert!(out.contains("| labelled \\ estimated | Q1 | Q2 | Q3 | Q4 |"), "{out}");
+    let auc = |dim: &str| -> f64 {
+        let row = out.lines().find(|l| l.starts_with(&format!("| {dim} |"))).unwrap();
+        row.split('|').map(str::trim).nth(3).unwrap().parse().unwrap()
+    };
+    eprintln!("{out}");
+    assert!(auc("arousal") > 0.8, "arousal AUC {}", auc("arousal"));
+    let _ = fs::remove_dir_all(&root);
+}

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::progress::metrics_line;
-use crate::eval::{self, table, SongScope};
+use crate::eval::{self, classes, table, SongScope};
 use crate::output::write_atomically;
 
 /// Arguments of `moodtap eval`.
@@ -25,6 +25,11 @@ pub struct EvalArgs {
     /// Also write the markdown table here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also score the labels as classes by their sign around 0.5 (EMOPIA-style
+    /// quadrants, or any V/A signs): AUC, balanced accuracy and the quadrant
+    /// confusion table. On by itself when every label is 0 or 1.
+    #[arg(long)]
+    pub classes: bool,
 }
 
 /// `moodtap eval`.
@@ -48,6 +53,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     );
     if let Some(r) = report.recorded {
         text.push_str(&format!("\nRecorded at training time: {}\n", metrics_line(&r)));
+    }
+    if args.classes || classes::labels_are_classes(&report.targets) {
+        let c = classes::ClassReport::compute(&report.predictions, &report.targets);
+        text.push_str(&format!("\nAs classes (label above / below 0.5):\n\n{}", c.markdown()));
     }
     println!("{text}");
     if let Some(out) = &args.out {

@@ -2,6 +2,11 @@
 //! columns ignored), paths relative to the manifest's directory, labels on
 //! the scale given by `--scale min,max` (default 0,1).
 //!
+//! Class-labelled sets may give `path,quadrant` instead (`Q1`…`Q4` or
+//! `1`…`4`, EMOPIA's convention: Q1 = V+A+, Q2 = V−A+, Q3 = V−A−,
+//! Q4 = V+A−): each quadrant becomes labels 0/1 on both dimensions, which
+//! `moodtap eval` scores as classes (AUC, balanced accuracy, confusion).
+//!
 //! Rows are keyed by the audio file itself (canonical path), so `x.wav`,
 //! `./x.wav` and `audio/../x.wav` are one song: repeated rows with the same
 //! labels are merged (and reported), repeated rows with different labels
@@ -12,6 +17,29 @@ use std::path::Path;
 
 use super::csvutil::{field_f32, read_table};
 use super::{scale_label, DatasetError, LoadOptions, LoadReport, Song};
+
+/// Where a manifest's labels are.
+#[derive(Debug, Clone, Copy)]
+enum Labels {
+    /// Valence and arousal columns.
+    Continuous(usize, usize),
+    /// A quadrant column.
+    Quadrant(usize),
+}
+
+/// `(valence, arousal)` on [0, 1] of a quadrant `Q1`…`Q4` / `1`…`4`
+/// (case-insensitive): the class extremes 0 and 1.
+pub fn quadrant_labels(q: &str) -> Option<(f32, f32)> {
+    let q = q.trim();
+    let digit = q.strip_prefix(['q', 'Q']).unwrap_or(q);
+    match digit {
+        "1" => Some((1.0, 1.0)),
+        "2" => Some((0.0, 1.0)),
+        "3" => Some((0.0, 0.0)),
+        "4" => Some((1.0, 0.0)),
+        _ => None,
+    }
+}
 
 /// Loads a manifest file.
 pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadReport), DatasetError> {
@@ -41,8 +69,18 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             reason: format!("missing column '{what}' (need path,valence,arousal)"),
         })
     };
-    let (pc, vc, ac) =
-        (need(&["path", "file"], "path")?, need(&["valence"], "valence")?, need(&["arousal"], "arousal")?);
+    let pc = need(&["path", "file"], "path")?;
+    // Either continuous labels or a quadrant per row.
+    let labels = match (t.col(&["valence"]), t.col(&["arousal"]), t.col(&["quadrant"])) {
+        (Some(vc), Some(ac), _) => Labels::Continuous(vc, ac),
+        (_, _, Some(qc)) => Labels::Quadrant(qc),
+        _ => {
+            return Err(DatasetError::BadLabels {
+                path: manifest.to_path_buf(),
+                reason: "need columns path,valence,arousal (or path,quadrant with Q1-Q4)".into(),
+            })
+        }
+    };
     let (lo, hi) = opts.scale.unwrap_or((0.0, 1.0));
     let base = manifest.parent().unwrap_or(Path::new("."));
     let mut report = LoadReport { swapped: opts.swap_va, ..Default::default() };
@@ -56,21 +94,37 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             report.bad_rows.push((manifest.to_path_buf(), *line, "empty path".into()));
             continue;
         };
-        let (v, a) = match (field_f32(row, vc), field_f32(row, ac)) {
-            (Some(v), Some(a)) => (v, a),
-            _ => {
-                report.bad_rows.push((manifest.to_path_buf(), *line, "valence/arousal missing or not a number".into()));
-                continue;
+        let (v, a) = match labels {
+            Labels::Continuous(vc, ac) => {
+                let (v, a) = match (field_f32(row, vc), field_f32(row, ac)) {
+                    (Some(v), Some(a)) => (v, a),
+                    _ => {
+                        report.bad_rows.push((
+                            manifest.to_path_buf(),
+                            *line,
+                            "valence/arousal missing or not a number".into(),
+                        ));
+                        continue;
+                    }
+                };
+                let (v, a) = if opts.swap_va { (a, v) } else { (v, a) };
+                let (Some(v), Some(a)) = (scale_label(v, lo, hi), scale_label(a, lo, hi)) else {
+                    report.bad_rows.push((
+                        manifest.to_path_buf(),
+                        *line,
+                        format!("label outside the scale {lo}..{hi} (set --scale)"),
+                    ));
+                    continue;
+                };
+                (v, a)
             }
-        };
-        let (v, a) = if opts.swap_va { (a, v) } else { (v, a) };
-        let (Some(v), Some(a)) = (scale_label(v, lo, hi), scale_label(a, lo, hi)) else {
-            report.bad_rows.push((
-                manifest.to_path_buf(),
-                *line,
-                format!("label outside the scale {lo}..{hi} (set --scale)"),
-            ));
-            continue;
+            Labels::Quadrant(qc) => match row.get(qc).and_then(|q| quadrant_labels(q)) {
+                Some(va) => va,
+                None => {
+                    report.bad_rows.push((manifest.to_path_buf(), *line, "quadrant is not Q1-Q4 (or 1-4)".into()));
+                    continue;
+                }
+            },
         };
         let audio = base.join(rel);
         if !audio.is_file() {
@@ -78,7 +132,12 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             continue;
         }
         let key = audio.canonicalize().unwrap_or_else(|_| audio.clone());
-        let written = format!("{},{}", row.get(vc).map_or("", |s| s.as_str()), row.get(ac).map_or("", |s| s.as_str()));
+        let written = match labels {
+            Labels::Continuous(vc, ac) => {
+                format!("{},{}", row.get(vc).map_or("", |s| s.as_str()), row.get(ac).map_or("", |s| s.as_str()))
+            }
+            Labels::Quadrant(qc) => row.get(qc).cloned().unwrap_or_default(),
+        };
         if let Some((first_line, first_labels, k)) = by_file.get(&key) {
             let same = songs[*k].valence == v && songs[*k].arousal == a;
             if !same {

@@ -5,9 +5,11 @@
 //! cache is the one the model was trained on (same dataset path), else every
 //! song of the cache (a different dataset is unseen as a whole). `train`
 //! computes its reported test metrics through the same [`EvalModel`] code,
-//! so `eval` reproduces them exactly.
+//! so `eval` reproduces them exactly. Sets labelled by class (quadrants)
+//! get AUC, balanced accuracy and a confusion table too ([`classes`]).
 
 pub mod ablation;
+pub mod classes;
 pub mod table;
 
 use std::path::Path;
@@ -183,6 +185,10 @@ pub struct EvalReport {
     pub metrics: Metrics,
     /// Metrics recorded at training time, if any.
     pub recorded: Option<Metrics>,
+    /// The estimates, `[valence, arousal]` per song scored.
+    pub predictions: Vec<f32>,
+    /// The labels, same layout.
+    pub targets: Vec<f32>,
 }
 
 /// Indices of the songs `scope` selects.
@@ -230,6 +236,8 @@ pub fn evaluate(model: &mut EvalModel, table: &StepTable, scope: SongScope) -> R
         scope: scope_text,
         metrics: metrics(&pred, &target),
         recorded: model.provenance().metrics,
+        predictions: pred,
+        targets: target,
     })
 }
 
