@@ -35,7 +35,9 @@ pub fn fast_tanh(x: f32) -> f32 {
     1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
-/// The standard library's `tanh`, as a function value for [`lstm_activate`] / [`lstm_cell`].
+/// The standard library's `tanh`, as a function value for [`lstm_activate`] / [`lstm_cell`]
+/// (the training kernels' choice; unused in an inference-only build).
+#[cfg_attr(not(feature = "train"), allow(dead_code))]
 #[inline(always)]
 pub fn std_tanh(x: f32) -> f32 {
     x.tanh()

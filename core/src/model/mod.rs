@@ -5,7 +5,7 @@
 //!   with cargo feature `train`, `conv_block_op` its CNN block as one training operation
 //!   (`conv_block_kernel`), `lstm_op` the BiLSTM recurrence as one operation (`lstm_kernel`).
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
-//! - [`kernels`]: the CPU arithmetic the fast path and the training operations share.
+//! - `kernels` (private): the CPU arithmetic the fast path and the training operations share.
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
 //! - [`default`]: the embedded default model (`models/default.moodtap`).
@@ -14,20 +14,20 @@
 pub mod bilstm;
 pub mod config;
 #[cfg(feature = "train")]
-pub mod conv_block_kernel;
+mod conv_block_kernel;
 #[cfg(feature = "train")]
-pub mod conv_block_op;
+mod conv_block_op;
 #[cfg(feature = "train")]
 mod cpu_op;
 pub mod default;
 pub mod fast;
 pub mod file;
 pub mod inference;
-pub mod kernels;
+mod kernels;
 #[cfg(feature = "train")]
-pub mod lstm_kernel;
+mod lstm_kernel;
 #[cfg(feature = "train")]
-pub mod lstm_op;
+mod lstm_op;
 pub mod network;
 #[cfg(feature = "train")]
 pub mod training;
