@@ -84,6 +84,8 @@ struct Scratch {
     q: Vec<f32>,
     k: Vec<f32>,
     v: Vec<f32>,
+    /// K transposed `[d, T']`, so a row of scores is a sum over `d` vectorised across keys.
+    kt: Vec<f32>,
     /// One row of attention scores `[T']`.
     scores: Vec<f32>,
     /// Column means of the attention matrix `[T']`.
@@ -361,6 +363,7 @@ impl FastNetwork {
             q: sized(has_attention, steps * d),
             k: sized(has_attention, steps * d),
             v: sized(has_attention, steps * d),
+            kt: sized(has_attention, steps * d),
             scores: sized(has_attention, steps),
             col_mean: sized(has_attention, steps),
             pooled: vec![0.0; d],
@@ -440,15 +443,26 @@ impl FastNetwork {
                 a.value.forward(&s.lstm_out, steps, &mut s.v); // [T', d]
                                                                // mean_t(softmax(QKᵀ/√d) V) = (column means of the softmax matrix) · V.
                 let scale = 1.0 / (d as f32).sqrt();
+                for (j, k_row) in s.k.chunks_exact(d).enumerate() {
+                    for (c, kv) in k_row.iter().enumerate() {
+                        s.kt[c * steps + j] = *kv;
+                    }
+                }
                 s.col_mean.fill(0.0);
                 for i in 0..steps {
                     let q = &s.q[i * d..(i + 1) * d];
+                    // scores[j] = Σ_c q[c]·k[j][c], summed in c order for every j (the bits of
+                    // a per-key dot product), with the independent keys in the vector lanes.
+                    s.scores.fill(-0.0);
+                    for (c, qv) in q.iter().enumerate() {
+                        for (sc, kv) in s.scores.iter_mut().zip(&s.kt[c * steps..(c + 1) * steps]) {
+                            *sc += qv * kv;
+                        }
+                    }
                     let mut max = f32::NEG_INFINITY;
-                    for j in 0..steps {
-                        let k = &s.k[j * d..(j + 1) * d];
-                        let dot: f32 = q.iter().zip(k).map(|(a, b)| a * b).sum();
-                        s.scores[j] = dot * scale;
-                        max = max.max(s.scores[j]);
+                    for sc in s.scores.iter_mut() {
+                        *sc *= scale;
+                        max = max.max(*sc);
                     }
                     let mut sum = 0.0;
                     for sc in s.scores.iter_mut() {
