@@ -544,3 +544,91 @@ fn killed_run_keeps_finished_songs_and_resumes() {
         assert_eq!(cache::list_parts(&out.join(format!("T{t:03}_w1.0_c3"))).unwrap().len(), 1);
     }
 }
+
+/// `eval --over-time`: the default model over every step of three 20 s EmoMusic-layout
+/// clips against 2 Hz dynamic labels (15–20 s, as the datasets write them), and the
+/// refusals: a cache whose dataset has no dynamic labels, and a wrong `--dataset`.
+#[test]
+fn eval_over_time_scores_every_step_against_dynamic_labels() {
+    let root = tmpdir("emo-dyn");
+    fs::create_dir_all(root.join("annotations")).unwrap();
+    let mut statics = String::from("song_id,mean_arousal,std_arousal,mean_valence,std_valence\n");
+    let times: Vec<u32> = (0..=10).map(|k| 15_000 + 500 * k).collect();
+    let header: String = times.iter().map(|ms| format!(",sample_{ms}ms")).collect();
+    let (mut dv, mut da) = (format!("song_id{header}\n"), format!("song_id{header}\n"));
+    for id in 1..=4 {
+        statics.push_str(&format!("{id},{},1,{},1\n", 2 + id, 8 - id));
+        let ramp = |k: usize, up: bool| (if up { -0.5 + 0.1 * k as f64 } else { 0.5 - 0.1 * k as f64 }).to_string();
+        dv.push_str(&format!(
+            "{id},{}\n",
+            (0..times.len()).map(|k| ramp(k, id % 2 == 0)).collect::<Vec<_>>().join(",")
+        ));
+        da.push_str(&format!(
+            "{id},{}\n",
+            (0..times.len()).map(|k| ramp(k, id % 2 == 1)).collect::<Vec<_>>().join(",")
+        ));
+    }
+    fs::write(root.join("annotations/static_annotations.csv"), statics).unwrap();
+    fs::write(root.join("annotations/valence_cont_average.csv"), dv).unwrap();
+    fs::write(root.join("annotations/arousal_cont_average.csv"), da).unwrap();
+    for (id, f) in [(1, 220.0), (2, 440.0), (3, 660.0)] {
+        song_wav(&root.join(format!("clips_45seconds/{id}.wav")), 44_100, 2, 20.0, f);
+    }
+    let cache = tmpdir("emo-dyn-cache");
+    // The default model's step configuration: T = 299 over 45 s, 1 s windows.
+    let mut args = vec!["--dataset", root.to_str().unwrap(), "--kind", "emomusic", "--cache", cache.to_str().unwrap()];
+    args.extend(["--steps", "299", "--context-s", "45"]);
+    let err = extract_ok(&args);
+    assert!(err.contains("3 songs extracted"), "{err}");
+    // The static/dynamic cross-check read the ramps (their means), so the layout is the datasets'.
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/default.moodtap");
+    let report = tmpdir("emo-dyn-report").join("over_time.md");
+    let run = |extra: &[&str]| {
+        let mut a = vec!["eval", "--over-time", "--model", model.to_str().unwrap(), "--cache", cache.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_moodtap")).args(&a).output().unwrap()
+    };
+    let out = run(&["--out", report.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // 11 label times per song, all inside the 20 s clips (last step at 19.9 s + one hop).
+    assert!(stdout.contains("3 songs, 33 labelled time points"), "{stdout}");
+    for dim in ["valence", "arousal"] {
+        let row = stdout.lines().find(|l| l.starts_with(&format!("| {dim} |"))).unwrap_or_else(|| panic!("{stdout}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let rmse: f64 = cells[2].parse().unwrap();
+        assert!(rmse.is_finite() && rmse > 0.0 && rmse < 1.0, "{row}");
+        assert!(cells[5].contains(" s"), "a best lag: {row}");
+    }
+    assert_eq!(fs::read_to_string(&report).unwrap().trim(), stdout.trim());
+
+    // The dataset moved: a clear error naming the file; --dataset fixes it.
+    let elsewhere = tmpdir("emo-dyn-moved");
+    let out = run(&["--dataset", elsewhere.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("valence_cont_average.csv") && err.contains("--dataset"), "{err}");
+    assert!(run(&["--dataset", root.to_str().unwrap()]).status.success());
+    // With class scoring: refused by the parser.
+    assert!(!run(&["--classes"]).status.success());
+
+    // A manifest cache has no per-time labels.
+    let manifest = root.join("manifest.csv");
+    fs::write(&manifest, "path,valence,arousal\nclips_45seconds/1.wav,0.2,0.8\n").unwrap();
+    let mcache = tmpdir("emo-dyn-mcache");
+    extract_ok(&[
+        "--dataset",
+        manifest.to_str().unwrap(),
+        "--kind",
+        "manifest",
+        "--cache",
+        mcache.to_str().unwrap(),
+        "--steps",
+        "299",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_moodtap"))
+        .args(["eval", "--over-time", "--model", model.to_str().unwrap(), "--cache", mcache.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("DEAM and EmoMusic"), "{err}");
+}

@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::progress::metrics_line;
-use crate::eval::{self, classes, table, SongScope};
+use crate::dataset::{dynamic, DatasetKind};
+use crate::eval::{self, classes, over_time, table, EvalModel, SongScope};
 use crate::output::write_atomically;
 
 /// Arguments of `moodtap eval`.
@@ -30,10 +31,22 @@ pub struct EvalArgs {
     /// confusion table. On by itself when every label is 0 or 1.
     #[arg(long)]
     pub classes: bool,
+    /// Score the estimate at every step against the dataset's dynamic (per-time)
+    /// labels instead of one estimate per song: RMSE and r over all time points,
+    /// the within-song r and the lag that maximises it (DEAM and EmoMusic caches).
+    #[arg(long, conflicts_with = "classes")]
+    pub over_time: bool,
+    /// With --over-time: the dataset root holding the dynamic annotations, when it
+    /// is no longer where the cache was extracted from (default: the cache's record).
+    #[arg(long, requires = "over_time")]
+    pub dataset: Option<PathBuf>,
 }
 
 /// `moodtap eval`.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    if args.over_time {
+        return run_over_time(args);
+    }
     let model = &args.model;
     let report = eval::evaluate_files(model, &args.cache, args.songs)
         .with_context(|| format!("evaluating {} on {}", model.display(), args.cache.display()))?;
@@ -58,6 +71,45 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let c = classes::ClassReport::compute(&report.predictions, &report.targets);
         text.push_str(&format!("\nAs classes (label above / below 0.5):\n\n{}", c.markdown()));
     }
+    println!("{text}");
+    if let Some(out) = &args.out {
+        write_atomically(out, |w| w.write_all(text.as_bytes()))
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// `moodtap eval --over-time`.
+fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
+    let context = || format!("evaluating {} over time on {}", args.model.display(), args.cache.display());
+    let eval_model = EvalModel::from_path(&args.model).with_context(context)?;
+    let table = crate::cache::read(&args.cache, &eval_model.cache_request()).with_context(context)?;
+    let (songs, scope) = eval::scope_songs(&eval_model, &table, args.songs).with_context(context)?;
+    let EvalModel::Network(mut model) = eval_model else {
+        anyhow::bail!("--over-time needs a network model: the SVR baseline gives one value per song");
+    };
+    let kind: DatasetKind = table.meta.dataset_kind.parse().map_err(anyhow::Error::msg).with_context(context)?;
+    let root = args.dataset.clone().unwrap_or_else(|| PathBuf::from(&table.meta.dataset_path));
+    let labels =
+        dynamic::load(kind, &root).with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
+    let bar = indicatif::ProgressBar::new(songs.len() as u64);
+    bar.set_style(super::progress::bar_style("estimating every step [{bar:30}] {pos}/{len} songs ({elapsed})"));
+    let (report, _) = over_time::evaluate(&mut model, &table, &songs, &labels, || bar.inc(1)).with_context(context)?;
+    bar.finish_and_clear();
+    if report.songs == 0 {
+        anyhow::bail!(
+            "none of the {} songs scored ({scope}) has dynamic labels in {}: is --dataset the right dataset?",
+            songs.len(),
+            root.display()
+        );
+    }
+    let text = format!(
+        "Model `{}` ({}) on {scope} of `{}`, every step:\n\n{}",
+        args.model.display(),
+        model.metadata().model.architecture.name(),
+        args.cache.display(),
+        over_time::markdown(&report)
+    );
     println!("{text}");
     if let Some(out) = &args.out {
         write_atomically(out, |w| w.write_all(text.as_bytes()))

@@ -21,6 +21,12 @@ pub const COLUMNS: StaticColumns = StaticColumns {
     arousal: &["arousal_mean", "mean_arousal"],
 };
 
+/// Dynamic (2 Hz) mean annotations, valence and arousal, relative to the root.
+pub const DYNAMIC: Option<(&str, &str)> = Some((
+    "annotations/annotations averaged per song/dynamic (per second annotations)/valence.csv",
+    "annotations/annotations averaged per song/dynamic (per second annotations)/arousal.csv",
+));
+
 const LAYOUT: Layout = Layout {
     what: ("DEAM static annotations", "DEAM audio directory"),
     static_files: &[
@@ -29,10 +35,7 @@ const LAYOUT: Layout = Layout {
     ],
     columns: COLUMNS,
     audio_dir: "MEMD_audio",
-    dynamic: Some((
-        "annotations/annotations averaged per song/dynamic (per second annotations)/valence.csv",
-        "annotations/annotations averaged per song/dynamic (per second annotations)/arousal.csv",
-    )),
+    dynamic: DYNAMIC,
     root_hint: "point --dataset at the DEAM root holding MEMD_audio/ and annotations/",
     audio_hint: "expected MEMD_audio/<song_id>.mp3 next to annotations/",
 };

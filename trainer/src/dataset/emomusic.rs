@@ -15,12 +15,16 @@ pub const COLUMNS: StaticColumns = StaticColumns {
     arousal: &["mean_arousal", "arousal_mean"],
 };
 
+/// Dynamic (2 Hz) mean annotations, valence and arousal, relative to the root.
+pub const DYNAMIC: Option<(&str, &str)> =
+    Some(("annotations/valence_cont_average.csv", "annotations/arousal_cont_average.csv"));
+
 const LAYOUT: Layout = Layout {
     what: ("EmoMusic static annotations", "EmoMusic audio directory"),
     static_files: &["annotations/static_annotations.csv"],
     columns: COLUMNS,
     audio_dir: "clips_45seconds",
-    dynamic: Some(("annotations/valence_cont_average.csv", "annotations/arousal_cont_average.csv")),
+    dynamic: DYNAMIC,
     root_hint: "point --dataset at the directory holding annotations/ and clips_45seconds/",
     audio_hint: "expected clips_45seconds/<song_id>.mp3 next to annotations/",
 };

@@ -12,6 +12,7 @@
 pub mod crosscheck;
 pub mod csvutil;
 pub mod deam;
+pub mod dynamic;
 pub mod emomusic;
 pub mod manifest;
 

@@ -10,6 +10,7 @@
 
 pub mod ablation;
 pub mod classes;
+pub mod over_time;
 pub mod table;
 
 use std::path::Path;
