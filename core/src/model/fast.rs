@@ -14,7 +14,7 @@ use burn::tensor::Tensor;
 
 use super::config::ModelConfig;
 use super::file::ModelFileError;
-use super::kernels::{add_vec_mat, fast_tanh, lstm_activate, lstm_cell, pad_planes, sigmoid};
+use super::kernels::{add_vec_mat, fast_exp, fast_sigmoid, fast_tanh, lstm_activate, lstm_cell, pad_planes, sigmoid};
 use super::network::{ConvBlock, Network, SelfAttention};
 use crate::dsp::simd::{self, SimdLevel};
 
@@ -272,7 +272,7 @@ impl FastLstm {
                 s.gates.copy_from_slice(&s.proj[t * g8 + dir * 4 * h..t * g8 + (dir + 1) * 4 * h]);
                 add_vec_mat(s.gates, s.hidden, w_h);
                 // Gate order i, f, o, g (see bilstm.rs).
-                lstm_activate(s.gates, fast_tanh);
+                lstm_activate(s.gates, fast_sigmoid, fast_tanh);
                 let out = &mut s.out[t * 2 * h + dir * h..t * 2 * h + (dir + 1) * h];
                 lstm_cell(s.gates, s.cell, out, fast_tanh);
                 s.hidden.copy_from_slice(out);
@@ -466,7 +466,7 @@ impl FastNetwork {
                     }
                     let mut sum = 0.0;
                     for sc in s.scores.iter_mut() {
-                        *sc = (*sc - max).exp();
+                        *sc = fast_exp(*sc - max);
                         sum += *sc;
                     }
                     let norm = inv_steps / sum;

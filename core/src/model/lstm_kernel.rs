@@ -14,7 +14,7 @@
 //! Equations per direction: `a = x_s + h_{s−1} W`, `i, f, o = σ(a)`, `g = tanh(a)`,
 //! `c_s = f ⊙ c_{s−1} + i ⊙ g`, `h_s = o ⊙ tanh(c_s)`, with `h_{−1} = c_{−1} = 0`.
 
-use super::kernels::{add_vec_mat, lstm_activate, lstm_cell, std_tanh};
+use super::kernels::{add_vec_mat, lstm_activate, lstm_cell, sigmoid, std_tanh};
 
 /// Shapes of one recurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub fn forward(projection: &[f32], weight: &[f32], dims: &LstmDims) -> LstmForwa
                     // The cell update runs in place: start from the previous state.
                     cell.copy_within(prev..prev + h, now);
                 }
-                lstm_activate(a, std_tanh);
+                lstm_activate(a, sigmoid, std_tanh);
                 lstm_cell(a, &mut cell[now..now + h], &mut hidden[now..now + h], std_tanh);
             }
         }
