@@ -18,10 +18,14 @@ Targets of the responsive reading (issue 14): half-way <= 3 s after each switch 
 --intense name other files. Standard library only.
 
 Usage: scripts/switch_test.py [--model M] [--columns arousal,...] [--smoothing-s 0] [--out table.md]
+       scripts/switch_test.py --keep-wav switch.wav ...   (also keep the joined input)
+       scripts/switch_test.py --csv readings.csv --columns a,b   (measure columns of another tool's
+                                                                  CSV over the same input: time_s + columns)
 """
 import argparse
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,18 +95,25 @@ def main():
     ap.add_argument("--columns", default="arousal", help="CSV columns of `moodtap analyze` to measure")
     ap.add_argument("--smoothing-s", type=float, default=0.0)
     ap.add_argument("--out")
+    ap.add_argument("--keep-wav", help="also write the joined calm/intense/calm input here")
+    ap.add_argument("--csv", help="measure this CSV (time_s + the columns) instead of running analyze")
     a = ap.parse_args()
     for f in (a.calm, a.intense):
-        if not os.path.isfile(f):
+        if not a.csv and not os.path.isfile(f):
             sys.exit(f"{f} not found: install singularity-music (apt) or pass --calm/--intense")
-    with tempfile.TemporaryDirectory() as d:
-        wav, est = os.path.join(d, "switch.wav"), os.path.join(d, "switch.csv")
-        build_input(a.calm, a.intense, a.offset_s, wav)
-        cmd = [a.binary, "analyze", "--quiet", wav, "--out", est, "--smoothing-s", str(a.smoothing_s)]
-        if a.model:
-            cmd += ["--model", a.model]
-        subprocess.run(cmd, check=True)
-        rows = list(csv.DictReader(open(est)))
+    if a.csv:
+        rows = list(csv.DictReader(open(a.csv)))
+    else:
+        with tempfile.TemporaryDirectory() as d:
+            wav, est = os.path.join(d, "switch.wav"), os.path.join(d, "switch.csv")
+            build_input(a.calm, a.intense, a.offset_s, wav)
+            if a.keep_wav:
+                shutil.copyfile(wav, a.keep_wav)
+            cmd = [a.binary, "analyze", "--quiet", wav, "--out", est, "--smoothing-s", str(a.smoothing_s)]
+            if a.model:
+                cmd += ["--model", a.model]
+            subprocess.run(cmd, check=True)
+            rows = list(csv.DictReader(open(est)))
     t = [float(r["time_s"]) for r in rows]
     fmt = lambda v: "never" if v is None else f"{v:.1f} s"
     lines = [
