@@ -608,6 +608,13 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("valence_cont_average.csv") && err.contains("--dataset"), "{err}");
     assert!(run(&["--dataset", root.to_str().unwrap()]).status.success());
+    // A short-context reading of the same network, and a K beyond the model's T.
+    let out = run(&["--context-steps", "40"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("only the last 40 of its 299 steps"), "{text}");
+    assert_ne!(text.lines().find(|l| l.starts_with("| arousal")), stdout.lines().find(|l| l.starts_with("| arousal")));
+    let out = run(&["--context-steps", "300"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("1..299"));
     // With class scoring: refused by the parser.
     assert!(!run(&["--classes"]).status.success());
 

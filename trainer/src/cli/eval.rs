@@ -40,6 +40,11 @@ pub struct EvalArgs {
     /// is no longer where the cache was extracted from (default: the cache's record).
     #[arg(long, requires = "over_time")]
     pub dataset: Option<PathBuf>,
+    /// With --over-time: show the model only the last K steps of each window (older
+    /// positions zeros, as while its context fills): a short-context reading of the same
+    /// network, for responsiveness experiments (docs/responsiveness.md). 1..T.
+    #[arg(long, requires = "over_time", value_parser = clap::value_parser!(u32).range(1..))]
+    pub context_steps: Option<u32>,
 }
 
 /// `moodtap eval`.
@@ -88,13 +93,19 @@ fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
     let EvalModel::Network(mut model) = eval_model else {
         anyhow::bail!("--over-time needs a network model: the SVR baseline gives one value per song");
     };
+    let t = model.metadata().t_steps;
+    if let Some(k) = args.context_steps.filter(|&k| k as usize > t) {
+        anyhow::bail!("--context-steps {k} is more than the model's T = {t}: give 1..{t}");
+    }
     let kind: DatasetKind = table.meta.dataset_kind.parse().map_err(anyhow::Error::msg).with_context(context)?;
     let root = args.dataset.clone().unwrap_or_else(|| PathBuf::from(&table.meta.dataset_path));
     let labels =
         dynamic::load(kind, &root).with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
+    let visible = args.context_steps.map(|k| k as usize);
     let bar = indicatif::ProgressBar::new(songs.len() as u64);
     bar.set_style(super::progress::bar_style("estimating every step [{bar:30}] {pos}/{len} songs ({elapsed})"));
-    let (report, _) = over_time::evaluate(&mut model, &table, &songs, &labels, || bar.inc(1)).with_context(context)?;
+    let (report, _) =
+        over_time::evaluate(&mut model, &table, &songs, &labels, visible, || bar.inc(1)).with_context(context)?;
     bar.finish_and_clear();
     if report.songs == 0 {
         anyhow::bail!(
@@ -104,10 +115,11 @@ fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
         );
     }
     let text = format!(
-        "Model `{}` ({}) on {scope} of `{}`, every step:\n\n{}",
+        "Model `{}` ({}) on {scope} of `{}`, every step{}:\n\n{}",
         args.model.display(),
         model.metadata().model.architecture.name(),
         args.cache.display(),
+        visible.map_or(String::new(), |k| format!(", the model seeing only the last {k} of its {t} steps")),
         over_time::markdown(&report)
     );
     println!("{text}");

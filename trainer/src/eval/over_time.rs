@@ -35,14 +35,25 @@ pub const LAG_STEP_S: f64 = 0.5;
 /// A network's estimates at every step of `song` (valence, arousal), in step
 /// order: the model input at step `k` is the last `T` steps up to `k`, zeros
 /// before the song starts, exactly as [`moodtap_core::analyzer::Analyzer`] builds it.
-pub fn song_estimates(model: &mut LoadedModel, fusion: &Fusion, song: &SongSteps) -> Vec<[f32; 2]> {
+/// With `visible = Some(K)` (K < T) only the last `K` steps are shown and the older
+/// positions hold zeros, as while the context fills: a short-context reading of
+/// the same network (docs/responsiveness.md).
+pub fn song_estimates(
+    model: &mut LoadedModel,
+    fusion: &Fusion,
+    song: &SongSteps,
+    visible: Option<usize>,
+) -> Vec<[f32; 2]> {
     let t = model.metadata().t_steps;
-    let mut ring = FusionRing::new(t, fusion.n_features());
+    let n = fusion.n_features();
+    let hidden_rows = t - visible.unwrap_or(t).clamp(1, t);
+    let mut ring = FusionRing::new(t, n);
     let mut input = vec![0.0; model.input_len()];
     song.rows()
         .map(|row| {
             ring.push(fusion, row);
             ring.write_matrix(&mut input);
+            input[..hidden_rows * n].fill(0.0);
             // The input is T × N by construction, so the length check cannot fail.
             let e = model.predict(&input).unwrap_or(ValenceArousal { valence: 0.5, arousal: 0.5 });
             [e.valence, e.arousal]
@@ -168,13 +179,15 @@ pub fn score(tracks: &[SongTrack]) -> [DimensionOverTime; 2] {
     })
 }
 
-/// Runs `model` over every step of `songs` of `table` and scores it against
+/// Runs `model` over every step of `songs` of `table` (showing it the last
+/// `visible` steps only, if given; see [`song_estimates`]) and scores it against
 /// `labels` (song id → dynamic labels); songs without labels are listed, not scored.
 pub fn evaluate(
     model: &mut LoadedModel,
     table: &StepTable,
     songs: &[usize],
     labels: &HashMap<String, DynamicSeries>,
+    visible: Option<usize>,
     mut progress: impl FnMut(),
 ) -> Result<(OverTimeReport, Vec<SongTrack>), moodtap_core::fusion::FusionError> {
     let fusion = model.metadata().fusion(table.feature_names())?;
@@ -186,7 +199,7 @@ pub fn evaluate(
             Some(l) if song.n_steps() > 0 => tracks.push(SongTrack {
                 id: song.id.clone(),
                 times_s: song.times_s.clone(),
-                estimates: song_estimates(model, &fusion, song),
+                estimates: song_estimates(model, &fusion, song, visible),
                 labels: l.clone(),
             }),
             _ => unlabelled.push(song.id.clone()),
