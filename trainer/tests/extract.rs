@@ -608,6 +608,13 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("valence_cont_average.csv") && err.contains("--dataset"), "{err}");
     assert!(run(&["--dataset", root.to_str().unwrap()]).status.success());
+    // One PNG per scored song.
+    let plots = tmpdir("emo-dyn-plots").join("sub");
+    assert!(run(&["--plot", plots.to_str().unwrap()]).status.success());
+    for id in 1..=3 {
+        let png = fs::read(plots.join(format!("{id}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "song {id}: {} bytes", png.len());
+    }
     // A short-context reading of the same network, and a K beyond the model's T.
     let out = run(&["--context-steps", "40"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -45,6 +45,10 @@ pub struct EvalArgs {
     /// network, for responsiveness experiments (docs/responsiveness.md). 1..T.
     #[arg(long, requires = "over_time", value_parser = clap::value_parser!(u32).range(1..))]
     pub context_steps: Option<u32>,
+    /// With --over-time: one PNG per song in this directory (created if missing):
+    /// the dynamic ratings and the estimate at every step, valence and arousal.
+    #[arg(long, requires = "over_time")]
+    pub plot: Option<PathBuf>,
 }
 
 /// `moodtap eval`.
@@ -101,10 +105,14 @@ fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
     let root = args.dataset.clone().unwrap_or_else(|| PathBuf::from(&table.meta.dataset_path));
     let labels =
         dynamic::load(kind, &root).with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
+    // Check the output locations before the work starts.
+    if let Some(dir) = &args.plot {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the plot directory {}", dir.display()))?;
+    }
     let visible = args.context_steps.map(|k| k as usize);
     let bar = indicatif::ProgressBar::new(songs.len() as u64);
     bar.set_style(super::progress::bar_style("estimating every step [{bar:30}] {pos}/{len} songs ({elapsed})"));
-    let (report, _) =
+    let (report, tracks) =
         over_time::evaluate(&mut model, &table, &songs, &labels, visible, || bar.inc(1)).with_context(context)?;
     bar.finish_and_clear();
     if report.songs == 0 {
@@ -126,6 +134,14 @@ fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         write_atomically(out, |w| w.write_all(text.as_bytes()))
             .with_context(|| format!("writing {}", out.display()))?;
+    }
+    if let Some(dir) = &args.plot {
+        for track in &tracks {
+            let name: String =
+                track.id.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+            over_time::write_song_plot(&dir.join(format!("{name}.png")), track)?;
+        }
+        eprintln!("{} plots in {}", tracks.len(), dir.display());
     }
     Ok(())
 }

@@ -211,6 +211,41 @@ pub fn evaluate(
     Ok((OverTimeReport { songs: tracks.len(), points, unlabelled, dims }, tracks))
 }
 
+/// One PNG of a song: the dynamic ratings and the estimate at every step over time,
+/// valence above, arousal below.
+pub fn write_song_plot(path: &std::path::Path, track: &SongTrack) -> Result<(), crate::plot::PlotError> {
+    use crate::plot::{line_panels, Panel, Series};
+    let panels: Vec<Panel> = ["valence", "arousal"]
+        .iter()
+        .enumerate()
+        .map(|(dim, name)| {
+            let labels = if dim == 0 { &track.labels.valence } else { &track.labels.arousal };
+            Panel {
+                title: format!("song {}: {name}", track.id),
+                x_label: "time (s)".into(),
+                y_label: format!("{name} (0-1)"),
+                series: vec![
+                    Series {
+                        name: "rating".into(),
+                        points: track.labels.times_s.iter().zip(labels).map(|(&t, &y)| (t, f64::from(y))).collect(),
+                    },
+                    Series {
+                        name: "estimate".into(),
+                        points: track
+                            .times_s
+                            .iter()
+                            .zip(&track.estimates)
+                            .map(|(&t, e)| (t, f64::from(e[dim])))
+                            .collect(),
+                    },
+                ],
+                marker: None,
+            }
+        })
+        .collect();
+    line_panels(path, &panels)
+}
+
 /// The report as a markdown table (r values "undefined" where they are).
 pub fn markdown(report: &OverTimeReport) -> String {
     let f = |x: Option<f64>| x.map_or("undefined".to_string(), |v| format!("{v:.3}"));
