@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::csvutil::{field_f32, read_table};
 use super::DatasetError;
 use moodtap_core::stats::pearson;
 
@@ -90,30 +89,17 @@ impl CrossCheck {
     }
 }
 
-/// Reads a dynamic-annotation file (`song_id, sample_15000ms, …`) into the
-/// per-song mean of its finite values (rows may be ragged).
+/// Per-song mean of a dynamic-annotation file (`song_id, sample_15000ms, …`,
+/// rows may be ragged), on the [0, 1] scale [`super::dynamic`] reads it to
+/// (correlation is scale-free, so the check is the same as on −1…1).
 pub fn read_dynamic_means(path: &Path) -> Result<HashMap<String, f64>, DatasetError> {
-    let t = read_table(path)?;
-    let id = t
-        .col(&["song_id"])
-        .ok_or_else(|| DatasetError::BadLabels { path: path.to_path_buf(), reason: "no song_id column".into() })?;
-    let mut out = HashMap::new();
-    for (_, row) in &t.rows {
-        let Some(sid) = row.get(id) else { continue };
-        let (mut s, mut n) = (0.0f64, 0usize);
-        for (j, _) in row.iter().enumerate().filter(|(j, _)| *j != id) {
-            if let Some(v) = field_f32(row, j) {
-                if v.is_finite() {
-                    s += v as f64;
-                    n += 1;
-                }
-            }
-        }
-        if n > 0 {
-            out.insert(sid.clone(), s / n as f64);
-        }
-    }
-    Ok(out)
+    Ok(super::dynamic::read_dimension(path)?
+        .into_iter()
+        .map(|(id, series)| {
+            let mean = series.iter().map(|&(_, v)| f64::from(v)).sum::<f64>() / series.len() as f64;
+            (id, mean)
+        })
+        .collect())
 }
 
 /// Applies the check to labels as they will be used: swapped-looking labels

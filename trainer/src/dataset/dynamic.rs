@@ -58,8 +58,9 @@ fn column_time_s(name: &str) -> Option<f64> {
     ms.parse::<u64>().ok().map(|ms| ms as f64 / 1000.0)
 }
 
-/// One dimension: song id → (time s → value in [0, 1]).
-fn read_dimension(path: &Path) -> Result<HashMap<String, Vec<(f64, f32)>>, DatasetError> {
+/// One dimension: song id → `(time s, value in [0, 1])` in time order, finite
+/// cells only; songs without one are left out (also the cross-check's input).
+pub(super) fn read_dimension(path: &Path) -> Result<HashMap<String, Vec<(f64, f32)>>, DatasetError> {
     let t = read_table(path)?;
     let bad = |reason: &str| DatasetError::BadLabels { path: path.to_path_buf(), reason: reason.to_string() };
     let id = t.col(&["song_id"]).ok_or_else(|| bad("no song_id column"))?;
