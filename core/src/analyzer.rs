@@ -6,7 +6,10 @@
 //! (raw values per step) ─► [`Fusion`] (the model's feature columns,
 //! z-scored with the model file's statistics; the same code training uses)
 //! ─► [`FusionRing`] of the last `T` steps ─► [`LoadedModel::predict`]
-//! (allocation-free fast path).
+//! (allocation-free fast path): the long reading. Beside it the "now"
+//! reading: the same network on the ring's last `K` steps only
+//! ([`LoadedModel::predict_now`], [`crate::model::now`]), smoothed with its
+//! fixed time constant.
 //!
 //! Until `T` steps have been seen, the older positions of the model input
 //! hold the normalised mean (zeros) and the estimate's `coverage` says which
@@ -16,6 +19,7 @@
 use crate::audio::resample::{ResampleError, StreamResampler};
 use crate::audio::sanitize;
 use crate::fusion::{Fusion, FusionError, FusionRing};
+use crate::model::now::NowReading;
 use crate::model::{LoadedModel, ModelMetadata};
 use crate::steps::{Step, StepConfig, StepError, StepExtractor};
 
@@ -28,6 +32,10 @@ pub struct Estimate {
     pub valence: f32,
     /// Arousal in [0, 1].
     pub arousal: f32,
+    /// Valence of the "now" reading (last ~3 s, [`crate::model::now`]) in [0, 1].
+    pub now_valence: f32,
+    /// Arousal of the "now" reading in [0, 1].
+    pub now_arousal: f32,
     /// Share of the model's `T` steps that hold real audio (1 = context full).
     pub coverage: f32,
 }
@@ -66,6 +74,8 @@ pub struct Analyzer {
     ring: FusionRing,
     /// Model input in time order, oldest first, zeros where no audio yet.
     input: Vec<f32>,
+    /// The "now" reading's input (`K × N`) and its smoothing.
+    now: NowReading,
     latest: Option<Estimate>,
 }
 
@@ -90,6 +100,7 @@ impl Analyzer {
             resampler: StreamResampler::new(input_rate_hz, crate::ANALYSIS_RATE_HZ)?,
             steps,
             input: vec![0.0; meta.t_steps * fusion.n_features()],
+            now: NowReading::new(&model),
             fusion,
             ring,
             latest: None,
@@ -123,7 +134,7 @@ impl Analyzer {
     /// Feeds mono samples at the input rate (any block size; NaN/Inf count as
     /// silence); calls `on_estimate` after every completed step.
     pub fn push(&mut self, samples: &[f32], mut on_estimate: impl FnMut(&Estimate)) {
-        let Self { resampler, steps, model, fusion, ring, input, latest } = self;
+        let Self { resampler, steps, model, fusion, ring, input, now, latest } = self;
         let mut block_buf = [0.0f32; 1024];
         for chunk in samples.chunks(block_buf.len()) {
             let block = &mut block_buf[..chunk.len()];
@@ -131,7 +142,7 @@ impl Analyzer {
             sanitize(block);
             resampler.push(block, |resampled| {
                 steps.push(resampled, |step| {
-                    let e = Self::on_step(step, model, fusion, ring, input);
+                    let e = Self::on_step(step, model, fusion, ring, input, now);
                     *latest = Some(e);
                     on_estimate(&e);
                 });
@@ -142,9 +153,9 @@ impl Analyzer {
     /// End of a file: flushes the resampler and the step extractor, emitting
     /// the last steps, then resets.
     pub fn finish(&mut self, mut on_estimate: impl FnMut(&Estimate)) {
-        let Self { resampler, steps, model, fusion, ring, input, latest } = self;
+        let Self { resampler, steps, model, fusion, ring, input, now, latest } = self;
         let mut emit = |step: &Step| {
-            let e = Self::on_step(step, model, fusion, ring, input);
+            let e = Self::on_step(step, model, fusion, ring, input, now);
             *latest = Some(e);
             on_estimate(&e);
         };
@@ -158,6 +169,7 @@ impl Analyzer {
         self.resampler.reset();
         self.steps.reset();
         self.ring.reset();
+        self.now.reset();
         self.latest = None;
     }
 
@@ -167,11 +179,20 @@ impl Analyzer {
         fusion: &Fusion,
         ring: &mut FusionRing,
         input: &mut [f32],
+        now: &mut NowReading,
     ) -> Estimate {
         ring.push(fusion, &step.values);
         ring.write_matrix(input);
         // An error is unreachable: the input is sized from the model at construction.
         let est = model.predict(input).unwrap_or(crate::model::ValenceArousal { valence: 0.5, arousal: 0.5 });
-        Estimate { time_s: step.time_s, valence: est.valence, arousal: est.arousal, coverage: ring.coverage() }
+        let now = now.step(model, ring);
+        Estimate {
+            time_s: step.time_s,
+            valence: est.valence,
+            arousal: est.arousal,
+            now_valence: now.valence,
+            now_arousal: now.arousal,
+            coverage: ring.coverage(),
+        }
     }
 }

@@ -232,12 +232,23 @@ impl FusionRing {
 
     /// Writes the `t × n` matrix, oldest first, zeros where no step yet.
     pub fn write_matrix(&self, out: &mut [f32]) {
+        self.write_recent(self.t, out);
+    }
+
+    /// Writes the last `k` steps (`k ≤ t`) as a `k × n` matrix into `out[..k·n]`,
+    /// oldest first, zeros where no step yet: the input of a short-context reading
+    /// ([`crate::model::now`]).
+    ///
+    /// # Panics
+    /// If `k > t` or `out` is shorter than `k × n`.
+    pub fn write_recent(&self, k: usize, out: &mut [f32]) {
+        assert!(k <= self.t, "a ring of {} steps cannot give the last {k}", self.t);
         let (t, n) = (self.t, self.n);
-        let filled = self.filled();
-        out[..(t - filled) * n].iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..filled {
-            let slot = ((self.steps_seen - filled as u64 + k as u64) % t as u64) as usize;
-            let dst = (t - filled + k) * n;
+        let filled = self.filled().min(k);
+        out[..(k - filled) * n].iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..filled {
+            let slot = ((self.steps_seen - filled as u64 + i as u64) % t as u64) as usize;
+            let dst = (k - filled + i) * n;
             out[dst..dst + n].copy_from_slice(&self.ring[slot * n..(slot + 1) * n]);
         }
     }
@@ -294,6 +305,24 @@ mod tests {
         ring.reset();
         ring.write_matrix(&mut got);
         assert!(got.iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn recent_rows_equal_the_last_steps_matrix_of_that_length() {
+        let f = fusion();
+        let t = 5;
+        let raws: Vec<[f32; 3]> = (0..13).map(|i| [i as f32 * 0.3 - 1.0, (i % 4) as f32, 0.0]).collect();
+        let mut ring = FusionRing::new(t, 2);
+        for k in 1..=raws.len() {
+            ring.push(&f, &raws[k - 1]);
+            for recent in 1..=t {
+                let mut got = vec![f32::NAN; recent * 2];
+                ring.write_recent(recent, &mut got);
+                let mut want = Vec::new();
+                f.fuse_last_steps(raws[..k].iter().map(|r| &r[..]), recent, &mut want);
+                assert_eq!(got, want, "last {recent} after {k} steps");
+            }
+        }
     }
 
     #[test]

@@ -121,6 +121,36 @@ fn round_trip_preserves_metadata_and_outputs() {
 }
 
 #[test]
+fn now_reading_is_the_network_on_the_last_k_steps() {
+    use burn::tensor::{Tensor, TensorData};
+    for arch in Architecture::ALL {
+        let config = ModelConfig::new(arch, 99, 94);
+        let meta = metadata(config.clone());
+        let mut loaded = LoadedModel::from_network(meta.clone(), network(&config), Device::flex()).unwrap();
+        let k = super::now::now_t_steps(meta.t_steps, meta.hop_s);
+        assert_eq!((loaded.now_t_steps(), loaded.now_input_len()), (k, k * 94), "{arch}");
+        assert_eq!(k, 7, "3 s at a hop of 45/99 s");
+        let input: Vec<f32> = (0..k * 94).map(|i| ((i % 13) as f32 - 6.0) / 3.0).collect();
+        let fast = loaded.predict_now(&input).unwrap();
+        let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 1, k, 94]), loaded.device());
+        let burn: Vec<f32> = loaded.network().forward(x).try_into_vec_as::<f32>().unwrap();
+        assert!(
+            (fast.valence - burn[0]).abs() < 1e-5 && (fast.arousal - burn[1]).abs() < 1e-5,
+            "{arch}: fast {fast:?}, burn {burn:?}"
+        );
+        // The long path is untouched by a short call in between.
+        let long: Vec<f32> = (0..99 * 94).map(|i| ((i % 17) as f32 - 8.0) / 4.0).collect();
+        let before = loaded.predict(&long).unwrap();
+        loaded.predict_now(&input).unwrap();
+        assert_eq!(loaded.predict(&long).unwrap(), before, "{arch}");
+        assert!(matches!(
+            loaded.predict_now(&long),
+            Err(super::inference::InferenceError::InputLength { expected, .. }) if expected == k * 94
+        ));
+    }
+}
+
+#[test]
 fn from_path_reads_the_same_model() {
     let (meta, _, bytes) = small_file();
     let dir = std::env::temp_dir().join(format!("moodtap-model-test-{}", std::process::id()));

@@ -3,16 +3,19 @@
 //! [`LoadedModel`] owns a validated model file: its metadata (feature order, normalisation,
 //! time base), the burn [`Network`] and the allocation-free [`FastNetwork`] built from it.
 //! [`LoadedModel::predict`] uses the fast path; [`LoadedModel::predict_burn`] runs burn and
-//! exists for cross-checks and benchmarks.
+//! exists for cross-checks and benchmarks. [`LoadedModel::predict_now`] runs a second fast
+//! path of the same weights on the last `K` steps only ([`super::now`]).
 
 use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::config::ModelConfig;
 use super::fast::FastNetwork;
 use super::file::{ModelFile, ModelFileError, ModelMetadata};
 use super::network::Network;
+use super::now::now_t_steps;
 
 use crate::fusion::bounded_z;
 
@@ -45,7 +48,10 @@ pub struct LoadedModel {
     network: Network,
     device: Device,
     fast: FastNetwork,
-    /// Sanitised copy of the input (`T × N`), so `predict` never allocates.
+    /// The same weights on `K` = [`now_t_steps`] steps ([`super::now`]).
+    now: FastNetwork,
+    /// Sanitised copy of the input (`T × N`; `K × N` for `predict_now`), so prediction
+    /// never allocates.
     input: Vec<f32>,
 }
 
@@ -73,8 +79,11 @@ impl LoadedModel {
         // running-statistics updates (burn keeps them per thread until synced).
         let network = network.valid();
         let fast = FastNetwork::new(&metadata.model, &network)?;
+        let now_config =
+            ModelConfig { t_steps: now_t_steps(metadata.t_steps, metadata.hop_s), ..metadata.model.clone() };
+        let now = FastNetwork::new(&now_config, &network)?;
         let input = vec![0.0; fast.input_len()];
-        Ok(Self { metadata, network, device, fast, input })
+        Ok(Self { metadata, network, device, fast, now, input })
     }
 
     /// Metadata: feature names and order, normalisation, `T`, time base, provenance.
@@ -105,6 +114,30 @@ impl LoadedModel {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let [valence, arousal] = self.fast.forward(&self.input);
+        Ok(finite_estimate(valence, arousal))
+    }
+
+    /// Steps `K` of the "now" reading ([`now_t_steps`]).
+    pub fn now_t_steps(&self) -> usize {
+        self.now.config().t_steps
+    }
+
+    /// Number of input values of [`predict_now`](Self::predict_now), `K × N`.
+    pub fn now_input_len(&self) -> usize {
+        self.now.input_len()
+    }
+
+    /// The raw "now" estimate: the same network on only the last `K` steps (`K × N`, oldest
+    /// first; [`crate::fusion::FusionRing::write_recent`]), before the reading's smoothing
+    /// ([`super::now`]). Same sanitising as [`predict`](Self::predict); no allocation.
+    pub fn predict_now(&mut self, steps: &[f32]) -> Result<ValenceArousal, InferenceError> {
+        let expected = self.now_input_len();
+        if steps.len() != expected {
+            return Err(InferenceError::InputLength { got: steps.len(), expected });
+        }
+        let input = &mut self.input[..expected];
+        sanitize(steps, input);
+        let [valence, arousal] = self.now.forward(input);
         Ok(finite_estimate(valence, arousal))
     }
 

@@ -8,6 +8,7 @@
 //! - `kernels` (private): the CPU arithmetic the fast path and the training operations share.
 //! - [`fast`]: the allocation-free forward pass the plugin uses.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
+//! - [`now`]: the short-context "now" reading of the same network.
 //! - [`default`]: the embedded default model (`models/default.moodtap`).
 //! - `training` (feature `train`): one Adam step / epoch on a batch for the trainer.
 
@@ -29,6 +30,7 @@ mod lstm_kernel;
 #[cfg(feature = "train")]
 mod lstm_op;
 pub mod network;
+pub mod now;
 #[cfg(feature = "train")]
 pub mod training;
 

@@ -187,7 +187,14 @@ mod tests {
 
     #[test]
     fn one_second_is_960_ticks() {
-        let e = |t: f64| Estimate { time_s: t, valence: 1.0, arousal: 0.0, coverage: 1.0 };
+        let e = |t: f64| Estimate {
+            time_s: t,
+            valence: 1.0,
+            arousal: 0.0,
+            now_valence: 0.5,
+            now_arousal: 0.5,
+            coverage: 1.0,
+        };
         let bytes = midi_bytes(&[e(1.0)], CcLanes::default(), "").unwrap();
         // Header 14 + MTrk 8 + name 4 + tempo 7 + time sig 8 = 41: then delta 960 = 87 40.
         assert_eq!(&bytes[41..46], &[0x87, 0x40, 0xB0, 20, 127]);
