@@ -115,7 +115,7 @@ fn csv_png_and_midi_of_one_file_match_the_core_analyzer() {
 
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("time_s,valence,arousal,coverage"));
+    assert_eq!(lines.next(), Some("time_s,valence,arousal,coverage,valence_now,arousal_now"));
     let rows: Vec<Vec<f64>> = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
     let core = core_estimates(&wav);
     // 12 s at hop 45/99 s: about 26 steps (the last flushed by finish).
@@ -123,7 +123,7 @@ fn csv_png_and_midi_of_one_file_match_the_core_analyzer() {
     assert_eq!(rows.len(), core.len());
     let mut last_t = 0.0;
     for (row, e) in rows.iter().zip(&core) {
-        assert_eq!(row.len(), 4);
+        assert_eq!(row.len(), 6);
         assert!(row[0] > last_t, "time must increase: {row:?} after {last_t}");
         last_t = row[0];
         for v in &row[1..] {
@@ -133,6 +133,7 @@ fn csv_png_and_midi_of_one_file_match_the_core_analyzer() {
         // whatever block sizes the decoder delivered (steps do not depend on them).
         assert_eq!(row[0], e.time_s);
         assert_eq!((row[1] as f32, row[2] as f32, row[3] as f32), (e.valence, e.arousal, e.coverage));
+        assert_eq!((row[4] as f32, row[5] as f32), (e.now_valence, e.now_arousal));
     }
     assert!(rows[0][3] < 1.0, "12 s cannot fill a 45 s context");
 
@@ -186,7 +187,7 @@ fn several_files_share_one_table_with_a_file_column() {
     ]);
     assert!(ok, "{err}");
     let mut lines = out.lines();
-    assert_eq!(lines.next(), Some("file,time_s,valence,arousal,coverage"));
+    assert_eq!(lines.next(), Some("file,time_s,valence,arousal,coverage,valence_now,arousal_now"));
     let files: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
     let n_a = files.iter().filter(|f| **f == a.to_str().unwrap()).count();
     let n_b = files.iter().filter(|f| **f == b.to_str().unwrap()).count();
@@ -228,7 +229,7 @@ fn bad_model_paths_give_clear_errors() {
     std::fs::write(&copy, moodtap_core::model::DEFAULT_MODEL_BYTES).unwrap();
     let (ok, out, err) = analyze(&[wav.to_str().unwrap(), "--model", copy.to_str().unwrap(), "--quiet"]);
     assert!(ok, "{err}");
-    assert!(out.starts_with("time_s,valence,arousal,coverage\n"));
+    assert!(out.starts_with("time_s,valence,arousal,coverage,valence_now,arousal_now\n"));
 }
 
 #[test]

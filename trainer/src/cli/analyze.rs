@@ -19,7 +19,7 @@ pub struct AnalyzeArgs {
     /// Model file (default: the model built into moodtap).
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Output CSV `time_s,valence,arousal,coverage` (default: standard output).
+    /// Output CSV `time_s,valence,arousal,coverage,valence_now,arousal_now` (default: standard output).
     /// With several files one table is written with a leading `file` column.
     #[arg(long)]
     pub out: Option<PathBuf>,

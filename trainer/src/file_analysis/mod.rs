@@ -8,8 +8,9 @@
 //! apart (0.1505 s for the default T = 299 over 45 s), `coverage < 1` while the
 //! model's context is still filling.
 //!
-//! Outputs: [`write_csv`] (`time_s,valence,arousal,coverage`, plus a leading
-//! `file` column when several files go into one table), [`plot::write_plot`]
+//! Outputs: [`write_csv`] (`time_s,valence,arousal,coverage,valence_now,arousal_now`,
+//! plus a leading `file` column when several files go into one table; the `_now`
+//! columns are the short-context "now" reading, `moodtap_core::model::now`), [`plot::write_plot`]
 //! (PNG) and [`midi::write_midi`] (standard MIDI file, two CC lanes).
 //! Numbers are written with Rust's shortest round-trip formatting, so the CSV
 //! holds exactly the `f32`/`f64` values the analyzer produced.
@@ -114,8 +115,9 @@ pub struct FileAnalysis {
     pub stats: DecodeStats,
 }
 
-/// Analyses one file with `model`, smoothing the estimates with time constant
-/// `smoothing_s` (0 = none; the plugin's smoothing, [`EstimateSmoother`]);
+/// Analyses one file with `model`, smoothing the long reading with time constant
+/// `smoothing_s` (0 = none; the plugin's smoothing, [`EstimateSmoother`]; the
+/// "now" reading keeps its own fixed smoothing, as in the plugin);
 /// `progress(seconds_decoded)` after every packet.
 pub fn analyze_file(
     model: &Model,
@@ -156,7 +158,7 @@ pub fn analyze_file(
 }
 
 /// CSV header without the file column.
-pub const CSV_COLUMNS: [&str; 4] = ["time_s", "valence", "arousal", "coverage"];
+pub const CSV_COLUMNS: [&str; 6] = ["time_s", "valence", "arousal", "coverage", "valence_now", "arousal_now"];
 
 /// Writes the estimates as CSV. `with_file_column` prepends a `file` column
 /// (the path as given) so several files share one table.
@@ -170,7 +172,14 @@ pub fn write_csv(out: impl Write, files: &[FileAnalysis], with_file_column: bool
     for f in files {
         let name = f.path.display().to_string();
         for e in &f.estimates {
-            let values = [e.time_s.to_string(), e.valence.to_string(), e.arousal.to_string(), e.coverage.to_string()];
+            let values = [
+                e.time_s.to_string(),
+                e.valence.to_string(),
+                e.arousal.to_string(),
+                e.coverage.to_string(),
+                e.now_valence.to_string(),
+                e.now_arousal.to_string(),
+            ];
             if with_file_column {
                 w.write_record(std::iter::once(name.as_str()).chain(values.iter().map(String::as_str)))?;
             } else {
