@@ -593,13 +593,21 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // 11 label times per song, all inside the 20 s clips (last step at 19.9 s + one hop).
     assert!(stdout.contains("3 songs, 33 labelled time points"), "{stdout}");
-    for dim in ["valence", "arousal"] {
-        let row = stdout.lines().find(|l| l.starts_with(&format!("| {dim} |"))).unwrap_or_else(|| panic!("{stdout}"));
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-        let rmse: f64 = cells[2].parse().unwrap();
-        assert!(rmse.is_finite() && rmse > 0.0 && rmse < 1.0, "{row}");
-        assert!(cells[5].contains(" s"), "a best lag: {row}");
+    // Both readings, both dimensions.
+    let row_of = |text: &str, reading: &str, dim: &str| -> String {
+        let start = format!("| {reading} | {dim} |");
+        text.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("no {start} in {text}")).to_string()
+    };
+    for reading in ["long", "now"] {
+        for dim in ["valence", "arousal"] {
+            let row = row_of(&stdout, reading, dim);
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let rmse: f64 = cells[3].parse().unwrap();
+            assert!(rmse.is_finite() && rmse > 0.0 && rmse < 1.0, "{row}");
+            assert!(cells[6].contains(" s"), "a best lag: {row}");
+        }
     }
+    assert_ne!(row_of(&stdout, "long", "arousal")[9..], row_of(&stdout, "now", "arousal")[8..]);
     assert_eq!(fs::read_to_string(&report).unwrap().trim(), stdout.trim());
 
     // The dataset moved: a clear error naming the file; --dataset fixes it.
@@ -619,7 +627,12 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
     let out = run(&["--context-steps", "40"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("only the last 40 of its 299 steps"), "{text}");
-    assert_ne!(text.lines().find(|l| l.starts_with("| arousal")), stdout.lines().find(|l| l.starts_with("| arousal")));
+    assert_ne!(row_of(&text, "long", "arousal"), row_of(&stdout, "long", "arousal"));
+    assert_eq!(
+        row_of(&text, "now", "arousal"),
+        row_of(&stdout, "now", "arousal"),
+        "--context-steps is the long reading's"
+    );
     let out = run(&["--context-steps", "300"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("1..299"));
     // With class scoring: refused by the parser.

@@ -8,7 +8,11 @@
 //! than the annotators). Label times before the first step or after the last are
 //! left out.
 //!
-//! Reported per dimension, at lag 0: RMSE and Pearson r over all (song, time)
+//! Both readings are scored: the long reading (the model's whole context, what
+//! `valence`/`arousal` carry) and the "now" reading (the last ~3 s,
+//! [`moodtap_core::model::now`], what `valence_now`/`arousal_now` carry).
+//!
+//! Reported per reading and dimension, at lag 0: RMSE and Pearson r over all (song, time)
 //! points pooled (dominated by the differences between songs), and the
 //! within-song r: r over the pooled points after each song's own means are
 //! subtracted from its labels and estimates — how well the estimate follows
@@ -21,6 +25,7 @@
 use std::collections::HashMap;
 
 use moodtap_core::fusion::{Fusion, FusionRing};
+use moodtap_core::model::now::NowReading;
 use moodtap_core::model::{LoadedModel, ValenceArousal};
 use moodtap_core::stats::{pearson, rmse};
 
@@ -32,33 +37,59 @@ pub const MAX_LAG_S: f64 = 10.0;
 /// Lag grid step, s (the 2 Hz label rate).
 pub const LAG_STEP_S: f64 = 0.5;
 
-/// A network's estimates at every step of `song` (valence, arousal), in step
-/// order: the model input at step `k` is the last `T` steps up to `k`, zeros
-/// before the song starts, exactly as [`moodtap_core::analyzer::Analyzer`] builds it.
-/// With `visible = Some(K)` (K < T) only the last `K` steps are shown and the older
-/// positions hold zeros, as while the context fills: a short-context reading of
-/// the same network (docs/responsiveness.md).
+/// The two readings a model gives at every step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The whole context (`valence`, `arousal`).
+    Long,
+    /// The last ~3 s (`valence_now`, `arousal_now`).
+    Now,
+}
+
+impl Reading {
+    /// Both, in report order.
+    pub const ALL: [Reading; 2] = [Reading::Long, Reading::Now];
+
+    /// Name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::Long => "long",
+            Reading::Now => "now",
+        }
+    }
+}
+
+/// A network's two readings at every step of `song` (`[valence, arousal]` each),
+/// in step order. Long: the model input at step `k` is the last `T` steps up to
+/// `k`, zeros before the song starts, exactly as
+/// [`moodtap_core::analyzer::Analyzer`] builds it; with `visible = Some(K)` (K < T)
+/// only the last `K` steps are shown and the older positions hold zeros, as while
+/// the context fills (docs/responsiveness.md). Now: [`NowReading`], as the analyzer
+/// steps it.
 pub fn song_estimates(
     model: &mut LoadedModel,
     fusion: &Fusion,
     song: &SongSteps,
     visible: Option<usize>,
-) -> Vec<[f32; 2]> {
+) -> [Vec<[f32; 2]>; 2] {
     let t = model.metadata().t_steps;
     let n = fusion.n_features();
     let hidden_rows = t - visible.unwrap_or(t).clamp(1, t);
     let mut ring = FusionRing::new(t, n);
     let mut input = vec![0.0; model.input_len()];
-    song.rows()
-        .map(|row| {
-            ring.push(fusion, row);
-            ring.write_matrix(&mut input);
-            input[..hidden_rows * n].fill(0.0);
-            // The input is T × N by construction, so the length check cannot fail.
-            let e = model.predict(&input).unwrap_or(ValenceArousal { valence: 0.5, arousal: 0.5 });
-            [e.valence, e.arousal]
-        })
-        .collect()
+    let mut now = NowReading::new(model);
+    let (mut long_out, mut now_out) = (Vec::new(), Vec::new());
+    for row in song.rows() {
+        ring.push(fusion, row);
+        ring.write_matrix(&mut input);
+        input[..hidden_rows * n].fill(0.0);
+        // The input is T × N by construction, so the length check cannot fail.
+        let e = model.predict(&input).unwrap_or(ValenceArousal { valence: 0.5, arousal: 0.5 });
+        long_out.push([e.valence, e.arousal]);
+        let e = now.step(model, &ring);
+        now_out.push([e.valence, e.arousal]);
+    }
+    [long_out, now_out]
 }
 
 /// One song's estimates on its step times.
@@ -68,16 +99,16 @@ pub struct SongTrack {
     pub id: String,
     /// Step end times, s.
     pub times_s: Vec<f64>,
-    /// `[valence, arousal]` per step.
-    pub estimates: Vec<[f32; 2]>,
+    /// `[valence, arousal]` per step, per [`Reading`] (`Reading::ALL` order).
+    pub estimates: [Vec<[f32; 2]>; 2],
     /// The song's dynamic labels.
     pub labels: DynamicSeries,
 }
 
 impl SongTrack {
-    /// The estimate in effect at `t` s: that of the last step ending at or before
+    /// The `reading` in effect at `t` s: that of the last step ending at or before
     /// `t`; `None` before the first step or more than one step after the last.
-    pub fn estimate_at(&self, t: f64) -> Option<[f32; 2]> {
+    pub fn estimate_at(&self, reading: Reading, t: f64) -> Option<[f32; 2]> {
         let i = self.times_s.partition_point(|&s| s <= t + 1e-9);
         let hop = match self.times_s.len() {
             0 => return None,
@@ -87,7 +118,7 @@ impl SongTrack {
         if i == 0 || t > self.times_s[i - 1] + hop + 1e-9 {
             return None;
         }
-        Some(self.estimates[i - 1])
+        Some(self.estimates[reading as usize][i - 1])
     }
 }
 
@@ -115,17 +146,17 @@ pub struct OverTimeReport {
     pub points: usize,
     /// Songs of the scope without dynamic labels (left out).
     pub unlabelled: Vec<String>,
-    /// Valence, arousal.
-    pub dims: [DimensionOverTime; 2],
+    /// Per [`Reading`] (long, now): valence, arousal.
+    pub dims: [[DimensionOverTime; 2]; 2],
 }
 
-/// Aligned `(label, estimate, song index)` triples of dimension `dim` at `lag_s`.
-fn aligned(tracks: &[SongTrack], dim: usize, lag_s: f64) -> Vec<(f64, f64, usize)> {
+/// Aligned `(label, estimate, song index)` triples of dimension `dim` of `reading` at `lag_s`.
+fn aligned(tracks: &[SongTrack], reading: Reading, dim: usize, lag_s: f64) -> Vec<(f64, f64, usize)> {
     let mut out = Vec::new();
     for (s, track) in tracks.iter().enumerate() {
         let labels = if dim == 0 { &track.labels.valence } else { &track.labels.arousal };
         for (&t, &y) in track.labels.times_s.iter().zip(labels) {
-            if let Some(e) = track.estimate_at(t + lag_s) {
+            if let Some(e) = track.estimate_at(reading, t + lag_s) {
                 out.push((f64::from(y), f64::from(e[dim]), s));
             }
         }
@@ -153,17 +184,17 @@ fn within_song_r(points: &[(f64, f64, usize)], n_songs: usize) -> Option<f64> {
     pearson(&es, &ys)
 }
 
-/// Scores `tracks` per dimension (see the module docs).
-pub fn score(tracks: &[SongTrack]) -> [DimensionOverTime; 2] {
+/// Scores one reading of `tracks` per dimension (see the module docs).
+pub fn score(tracks: &[SongTrack], reading: Reading) -> [DimensionOverTime; 2] {
     let lags: Vec<f64> = (-((MAX_LAG_S / LAG_STEP_S) as i32)..=(MAX_LAG_S / LAG_STEP_S) as i32)
         .map(|k| f64::from(k) * LAG_STEP_S)
         .collect();
     [0, 1].map(|dim| {
-        let at0 = aligned(tracks, dim, 0.0);
+        let at0 = aligned(tracks, reading, dim, 0.0);
         let (ys, es): (Vec<f64>, Vec<f64>) = at0.iter().map(|&(y, e, _)| (y, e)).unzip();
         let mut best: Option<(f64, f64)> = None;
         for &lag in &lags {
-            if let Some(r) = within_song_r(&aligned(tracks, dim, lag), tracks.len()) {
+            if let Some(r) = within_song_r(&aligned(tracks, reading, dim, lag), tracks.len()) {
                 if best.is_none_or(|(_, b)| r > b) {
                     best = Some((lag, r));
                 }
@@ -206,13 +237,13 @@ pub fn evaluate(
         }
         progress();
     }
-    let points = (0..tracks.len()).map(|s| aligned(&tracks[s..=s], 0, 0.0).len()).sum();
-    let dims = score(&tracks);
+    let points = aligned(&tracks, Reading::Long, 0, 0.0).len();
+    let dims = Reading::ALL.map(|r| score(&tracks, r));
     Ok((OverTimeReport { songs: tracks.len(), points, unlabelled, dims }, tracks))
 }
 
-/// One PNG of a song: the dynamic ratings and the estimate at every step over time,
-/// valence above, arousal below.
+/// One PNG of a song: the dynamic ratings and both readings at every step over
+/// time, valence above, arousal below.
 pub fn write_song_plot(path: &std::path::Path, track: &SongTrack) -> Result<(), crate::plot::PlotError> {
     use crate::plot::{line_panels, Panel, Series};
     let panels: Vec<Panel> = ["valence", "arousal"]
@@ -224,21 +255,23 @@ pub fn write_song_plot(path: &std::path::Path, track: &SongTrack) -> Result<(), 
                 title: format!("song {}: {name}", track.id),
                 x_label: "time (s)".into(),
                 y_label: format!("{name} (0-1)"),
-                series: vec![
+                series: vec![Series {
+                    name: "rating".into(),
+                    points: track.labels.times_s.iter().zip(labels).map(|(&t, &y)| (t, f64::from(y))).collect(),
+                }]
+                .into_iter()
+                .chain(Reading::ALL.map(|reading| {
                     Series {
-                        name: "rating".into(),
-                        points: track.labels.times_s.iter().zip(labels).map(|(&t, &y)| (t, f64::from(y))).collect(),
-                    },
-                    Series {
-                        name: "estimate".into(),
+                        name: reading.name().into(),
                         points: track
                             .times_s
                             .iter()
-                            .zip(&track.estimates)
+                            .zip(&track.estimates[reading as usize])
                             .map(|(&t, e)| (t, f64::from(e[dim])))
                             .collect(),
-                    },
-                ],
+                    }
+                }))
+                .collect(),
                 marker: None,
             }
         })
@@ -252,13 +285,18 @@ pub fn markdown(report: &OverTimeReport) -> String {
     let mut s = format!(
         "Over time: {} songs, {} labelled time points (lag: how long the estimates trail the labels; \
          within-song r: each song's means removed)\n\n\
-         | dimension | RMSE | r | within-song r | best lag | within-song r at best lag |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: |\n",
+         | reading | dimension | RMSE | r | within-song r | best lag | within-song r at best lag |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: |\n",
         report.songs, report.points
     );
-    for (name, d) in ["valence", "arousal"].iter().zip(&report.dims) {
+    let rows = Reading::ALL
+        .iter()
+        .zip(&report.dims)
+        .flat_map(|(r, dims)| ["valence", "arousal"].map(|n| (r, n)).into_iter().zip(dims));
+    for ((reading, name), d) in rows {
         s.push_str(&format!(
-            "| {name} | {:.3} | {} | {} | {} | {} |\n",
+            "| {} | {name} | {:.3} | {} | {} | {} | {} |\n",
+            reading.name(),
             d.rmse,
             f(d.r),
             f(d.r_within),
@@ -300,31 +338,36 @@ mod tests {
                     labels.valence.push(curve(t) as f32);
                     labels.arousal.push(0.5 + 0.01 * (k % 3) as f32);
                 }
-                SongTrack { id: song.to_string(), times_s, estimates, labels }
+                let now = vec![[0.5, 0.5]; times_s.len()];
+                SongTrack { id: song.to_string(), times_s, estimates: [estimates, now], labels }
             })
             .collect()
     }
 
     #[test]
     fn a_delayed_copy_is_found_at_its_delay() {
-        let [v, a] = score(&tracks(2.0));
+        let [v, a] = score(&tracks(2.0), Reading::Long);
         assert_eq!(v.best_lag_s, Some(2.0));
         assert!(v.r_within_best.unwrap() > 0.99, "{v:?}");
         assert!(v.r_within.unwrap() < v.r_within_best.unwrap() - 0.05, "lag 0 must be worse: {v:?}");
         // A constant estimate has no defined correlation.
         assert_eq!((a.r, a.r_within, a.best_lag_s), (None, None, None));
         assert!(a.rmse > 0.0 && a.rmse < 0.2);
-        let [v0, _] = score(&tracks(0.0));
+        let [v0, _] = score(&tracks(0.0), Reading::Long);
+        // The other reading is scored on its own values (constant here).
+        assert_eq!(score(&tracks(2.0), Reading::Now)[0].r, None);
         assert_eq!(v0.best_lag_s, Some(0.0));
     }
 
     #[test]
     fn estimate_lookup_is_causal_and_bounded() {
         let t = &tracks(0.0)[0];
-        assert_eq!(t.estimate_at(0.1), None, "before the first step ends");
-        assert_eq!(t.estimate_at(0.15), Some(t.estimates[0]));
-        assert_eq!(t.estimate_at(0.29), Some(t.estimates[0]));
-        assert_eq!(t.estimate_at(45.1), Some(t.estimates[299]));
-        assert_eq!(t.estimate_at(46.0), None, "after the audio ends");
+        let at = |s| t.estimate_at(Reading::Long, s);
+        assert_eq!(at(0.1), None, "before the first step ends");
+        assert_eq!(at(0.15), Some(t.estimates[0][0]));
+        assert_eq!(at(0.29), Some(t.estimates[0][0]));
+        assert_eq!(at(45.1), Some(t.estimates[0][299]));
+        assert_eq!(at(46.0), None, "after the audio ends");
+        assert_eq!(t.estimate_at(Reading::Now, 0.2), Some(t.estimates[1][0]));
     }
 }
