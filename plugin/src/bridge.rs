@@ -6,10 +6,11 @@
 //! 2. offline only: wait until the analysis thread has analysed every sample
 //!    pushed so far (so every estimate due in this block exists);
 //! 3. take the estimates due in this block from the estimate queue and emit
-//!    each at its sample offset ([`crate::timeline`]): the `valence`/`arousal`
-//!    output parameters (not recordable), the automation parameters while
-//!    `write-automation` is on (gesture-bracketed, recordable), MIDI CC when
-//!    the quantised value changed.
+//!    each at its sample offset ([`crate::timeline`]): the output parameters
+//!    of both readings (`valence`/`arousal`, `valence-now`/`arousal-now`; not
+//!    recordable), the long reading's automation parameters while
+//!    `write-automation` is on (gesture-bracketed, recordable), MIDI CC of all
+//!    four values when the quantised value changed.
 //!
 //! Realtime (`ProcessMode::Realtime`/`Buffered`): no allocation, no lock, no
 //! syscall; when the ring is full (analysis thread starved) samples are
@@ -23,7 +24,7 @@
 
 use crate::params::{MidiSettings, MoodtapParams};
 use crate::status::Status;
-use crate::timeline::{place, Handoff, Placement, TimedEstimate};
+use crate::timeline::{place, Handoff, Placement, Readings, TimedEstimate, NEUTRAL};
 use nice_plug::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -37,8 +38,8 @@ pub const OFFLINE_WAIT_LIMIT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SentMidi {
     settings: MidiSettings,
-    /// Quantised valence and arousal: 0–127, or 0–16383 in 14-bit mode.
-    values: [u16; 2],
+    /// Quantised [`Readings`]: 0–127, or 0–16383 in 14-bit mode.
+    values: [u16; 4],
 }
 
 /// The audio thread's ends of the hand-off, created in `activate`.
@@ -70,9 +71,9 @@ pub struct Bridge {
     /// Popped but not yet due.
     pending: Option<TimedEstimate>,
     /// The values the outputs carry now.
-    current: (f32, f32),
+    current: Readings,
     /// Values last sent to the output parameters; `None` = resend.
-    sent_outputs: Option<(f32, f32)>,
+    sent_outputs: Option<Readings>,
     /// Values last written to the automation parameters; `None` = resend.
     sent_automation: Option<(f32, f32)>,
     /// Values last sent as MIDI; `None` = resend.
@@ -90,7 +91,7 @@ impl Bridge {
             dropped: 0,
             generation: 0,
             pending: None,
-            current: (0.5, 0.5),
+            current: NEUTRAL,
             sent_outputs: None,
             sent_automation: None,
             sent_midi: None,
@@ -106,7 +107,7 @@ impl Bridge {
         self.dropped = 0;
         self.generation = 0;
         self.pending = None;
-        self.current = (0.5, 0.5);
+        self.current = NEUTRAL;
         self.forget_sent();
     }
 
@@ -127,7 +128,7 @@ impl Bridge {
         }
         self.pending = None;
         if !self.params.hold.value() {
-            self.current = (0.5, 0.5);
+            self.current = NEUTRAL;
         }
         self.status.coverage.store(0.0, Ordering::Relaxed);
         self.forget_sent();
@@ -225,7 +226,7 @@ impl Bridge {
             };
             self.status.coverage.store(next.coverage, Ordering::Relaxed);
             if !self.params.hold.value() {
-                self.current = (next.valence, next.arousal);
+                self.current = next.values;
                 self.send(context, offset);
             }
         }
@@ -233,14 +234,13 @@ impl Bridge {
 
     /// Sends `current` wherever it differs from what was last sent.
     fn send<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>, offset: u32) {
-        let (v, a) = self.current;
+        let current = self.current;
+        let [v, a, ..] = current;
         let params = self.params.clone();
-        if self.sent_outputs != Some((v, a)) {
-            for (param, value, last) in [
-                (&params.valence, v, self.sent_outputs.map(|s| s.0)),
-                (&params.arousal, a, self.sent_outputs.map(|s| s.1)),
-            ] {
-                if last != Some(value) {
+        if self.sent_outputs != Some(current) {
+            let outputs = [&params.valence, &params.arousal, &params.valence_now, &params.arousal_now];
+            for (k, (param, value)) in outputs.into_iter().zip(current).enumerate() {
+                if self.sent_outputs.map(|s| s[k]) != Some(value) {
                     let _ = context.send_param_output(ParamOutputEvent {
                         param: param.as_ptr(),
                         timing: offset,
@@ -249,9 +249,8 @@ impl Bridge {
                     });
                 }
             }
-            self.sent_outputs = Some((v, a));
-            self.status.valence.store(v, Ordering::Relaxed);
-            self.status.arousal.store(a, Ordering::Relaxed);
+            self.sent_outputs = Some(current);
+            self.status.store_readings(&current);
             self.status.seq.fetch_add(1, Ordering::Release);
         }
         if params.write_automation.value() {
@@ -288,10 +287,9 @@ impl Bridge {
             self.sent_midi = None;
             return;
         }
-        let (v, a) = self.current;
-        let values = [quantise(v, settings.high_res), quantise(a, settings.high_res)];
+        let values = self.current.map(|x| quantise(x, settings.high_res));
         let last = self.sent_midi;
-        for (k, cc) in [settings.cc_valence, settings.cc_arousal].into_iter().enumerate() {
+        for (k, cc) in settings.ccs().into_iter().enumerate() {
             if last.is_some_and(|l| l.settings == settings && l.values[k] == values[k]) {
                 continue;
             }

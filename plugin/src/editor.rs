@@ -1,5 +1,5 @@
-//! The egui editor: the valence–arousal plane with a fading trail, numeric
-//! read-outs, warm-up state, output status (late estimates, dropped samples),
+//! The egui editor: the valence–arousal plane with a fading trail (the long
+//! reading) and a ring for the "now" reading, numeric read-outs of both, warm-up state, output status (late estimates, dropped samples),
 //! model loading and output settings.
 //!
 //! The editor only displays what the audio thread emitted ([`Status`]) and
@@ -31,6 +31,8 @@ const BG: Color32 = Color32::from_rgb(24, 26, 31);
 const ACCENT: Color32 = Color32::from_rgb(255, 184, 77);
 const WARN: Color32 = Color32::from_rgb(255, 110, 90);
 const OK: Color32 = Color32::from_rgb(120, 210, 140);
+/// Colour of the "now" reading.
+const NOW: Color32 = Color32::from_rgb(110, 200, 255);
 
 /// The editor state that lives as long as the plugin (across openings).
 pub struct MoodtapEditor {
@@ -83,6 +85,7 @@ impl NiceEguiApp for MoodtapEditor {
         self.model.sync(&self.params.model_path);
         let seq = self.status.seq.load(Ordering::Acquire);
         let (v, a) = self.status.values();
+        let now = self.status.now_values();
         if seq != self.last_seq {
             self.last_seq = seq;
             if self.trail.len() == TRAIL_LEN {
@@ -94,11 +97,11 @@ impl NiceEguiApp for MoodtapEditor {
         egui::Frame::new().fill(BG).inner_margin(10.0).show(ui, |ui| {
             ui.set_min_size(ui.available_size());
             ui.horizontal_top(|ui| {
-                self.plane(ui, v, a);
+                self.plane(ui, v, a, now);
                 ui.add_space(12.0);
                 ui.vertical(|ui| {
                     ui.set_width(ui.available_width());
-                    self.readouts(ui, v, a);
+                    self.readouts(ui, v, a, now);
                     ui.separator();
                     self.routes(ui);
                     ui.separator();
@@ -112,7 +115,7 @@ impl NiceEguiApp for MoodtapEditor {
 }
 
 impl MoodtapEditor {
-    fn plane(&self, ui: &mut egui::Ui, v: f32, a: f32) {
+    fn plane(&self, ui: &mut egui::Ui, v: f32, a: f32, now: (f32, f32)) {
         let (response, painter) = ui.allocate_painter(Vec2::splat(PLANE_SIDE), Sense::hover());
         let r = response.rect;
         let to_screen = |v: f32, a: f32| Pos2::new(r.left() + v * r.width(), r.bottom() - a * r.height());
@@ -198,15 +201,23 @@ impl MoodtapEditor {
             painter.circle_filled(p, 2.0, c);
             prev = Some(p);
         }
+        // The "now" reading: a small ring that runs ahead of the long reading's dot.
+        let n = to_screen(now.0.clamp(0.0, 1.0), now.1.clamp(0.0, 1.0));
+        painter.circle_stroke(n, 5.0, Stroke::new(2.0, NOW));
         let p = to_screen(v.clamp(0.0, 1.0), a.clamp(0.0, 1.0));
         painter.circle_filled(p, 7.0, ACCENT);
         painter.circle_stroke(p, 9.0, Stroke::new(1.5, Color32::WHITE));
     }
 
-    fn readouts(&self, ui: &mut egui::Ui, v: f32, a: f32) {
+    fn readouts(&self, ui: &mut egui::Ui, v: f32, a: f32, now: (f32, f32)) {
         ui.heading("moodtap");
-        for (name, x) in [("valence", v), ("arousal", a)] {
-            ui.label(egui::RichText::new(format!("{name} {x:.3}")).monospace().size(18.0).color(ACCENT));
+        // Long reading (the whole context) beside the "now" reading (last ~3 s),
+        // like integrated beside momentary loudness.
+        for (name, x, x_now) in [("valence", v, now.0), ("arousal", a, now.1)] {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(format!("{name} {x:.3}")).monospace().size(18.0).color(ACCENT));
+                ui.label(egui::RichText::new(format!("now {x_now:.3}")).monospace().size(18.0).color(NOW));
+            });
         }
         let coverage = self.status.coverage.load(Ordering::Relaxed);
         let running = self.status.running.load(Ordering::Acquire);
@@ -320,6 +331,12 @@ impl MoodtapEditor {
             ui.add(egui::DragValue::new(&mut midi.cc_arousal).range(0..=max_cc));
         });
         ui.horizontal(|ui| {
+            ui.label("CC now: valence");
+            ui.add(egui::DragValue::new(&mut midi.cc_valence_now).range(0..=max_cc));
+            ui.label("arousal");
+            ui.add(egui::DragValue::new(&mut midi.cc_arousal_now).range(0..=max_cc));
+        });
+        ui.horizontal(|ui| {
             ui.label("smoothing");
             ui.add(egui::Slider::new(&mut smoothing, SMOOTHING_RANGE_S).suffix(" s"));
         });
@@ -339,6 +356,12 @@ impl MoodtapEditor {
         }
         if midi.cc_arousal != before.cc_arousal {
             p.cc_arousal.store(midi.cc_arousal.min(max_cc), Ordering::Relaxed);
+        }
+        if midi.cc_valence_now != before.cc_valence_now {
+            p.cc_valence_now.store(midi.cc_valence_now.min(max_cc), Ordering::Relaxed);
+        }
+        if midi.cc_arousal_now != before.cc_arousal_now {
+            p.cc_arousal_now.store(midi.cc_arousal_now.min(max_cc), Ordering::Relaxed);
         }
         if smoothing != smoothing_before {
             p.smoothing_s.store(smoothing, Ordering::Relaxed);

@@ -5,6 +5,10 @@
 //!   CLAP `CLAP_PARAM_IS_READONLY`, neither automatable nor modulatable). The
 //!   plugin sets them from `process()` at the sample where each estimate
 //!   takes effect; hosts display them and can link other parameters to them.
+//!   The long reading: the mood of the model's whole context (45 s).
+//! - `valence-now`, `arousal-now`: the same kind of outputs for the "now"
+//!   reading (the last ~3 s, `moodtap_core::model::now`). Added after the
+//!   others, so the parameter order of saved sessions is unchanged.
 //! - `hold`: freezes every output while on (an input, automatable).
 //! - `write-automation` and the two automatable **automation** parameters
 //!   `valence-automation`, `arousal-automation`: while the switch is on,
@@ -46,6 +50,10 @@ pub const DEFAULT_MIDI_CHANNEL: u8 = 0;
 pub const DEFAULT_CC_VALENCE: u8 = 20;
 /// Default CC for arousal.
 pub const DEFAULT_CC_AROUSAL: u8 = 21;
+/// Default CC for the "now" valence.
+pub const DEFAULT_CC_VALENCE_NOW: u8 = 22;
+/// Default CC for the "now" arousal.
+pub const DEFAULT_CC_AROUSAL_NOW: u8 = 23;
 
 /// The plugin's parameters and persisted state.
 #[derive(Params)]
@@ -79,6 +87,14 @@ pub struct MoodtapParams {
     #[id = "arousal-automation"]
     pub arousal_automation: FloatParam,
 
+    /// Valence of the "now" reading (last ~3 s) in [0, 1]. A read-only output.
+    #[id = "valence-now"]
+    pub valence_now: FloatParam,
+
+    /// Arousal of the "now" reading (last ~3 s) in [0, 1]. A read-only output.
+    #[id = "arousal-now"]
+    pub arousal_now: FloatParam,
+
     /// Smoothing time constant in seconds (one-pole; 0 = none).
     #[persist = "smoothing-s"]
     pub smoothing_s: Arc<AtomicF32>,
@@ -98,6 +114,15 @@ pub struct MoodtapParams {
     /// CC number carrying arousal (0–127; 0–31 in 14-bit mode).
     #[persist = "cc-arousal"]
     pub cc_arousal: Arc<AtomicU8>,
+
+    /// CC number carrying the "now" valence (0–127; 0–31 in 14-bit mode).
+    /// Sessions saved before it existed get the default.
+    #[persist = "cc-valence-now"]
+    pub cc_valence_now: Arc<AtomicU8>,
+
+    /// CC number carrying the "now" arousal (0–127; 0–31 in 14-bit mode).
+    #[persist = "cc-arousal-now"]
+    pub cc_arousal_now: Arc<AtomicU8>,
 
     /// 14-bit CC: MSB on CC n, LSB on CC n+32 (MIDI 1.0 controller pairs).
     #[persist = "cc-14bit"]
@@ -120,11 +145,15 @@ impl Default for MoodtapParams {
             write_automation: BoolParam::new("Write automation", false).non_automatable(),
             valence_automation: value("Valence (automation)"),
             arousal_automation: value("Arousal (automation)"),
+            valence_now: value("Valence now").output(),
+            arousal_now: value("Arousal now").output(),
             smoothing_s: Arc::new(AtomicF32::new(DEFAULT_SMOOTHING_S)),
             midi_enabled: Arc::new(AtomicBool::new(true)),
             midi_channel: Arc::new(AtomicU8::new(DEFAULT_MIDI_CHANNEL)),
             cc_valence: Arc::new(AtomicU8::new(DEFAULT_CC_VALENCE)),
             cc_arousal: Arc::new(AtomicU8::new(DEFAULT_CC_AROUSAL)),
+            cc_valence_now: Arc::new(AtomicU8::new(DEFAULT_CC_VALENCE_NOW)),
+            cc_arousal_now: Arc::new(AtomicU8::new(DEFAULT_CC_AROUSAL_NOW)),
             cc_14bit: Arc::new(AtomicBool::new(false)),
             model_path: ModelPath::default(),
         }
@@ -159,6 +188,10 @@ pub struct MidiSettings {
     pub cc_valence: u8,
     /// CC for arousal: 0–127, or 0–31 when `high_res`.
     pub cc_arousal: u8,
+    /// CC for the "now" valence: 0–127, or 0–31 when `high_res`.
+    pub cc_valence_now: u8,
+    /// CC for the "now" arousal: 0–127, or 0–31 when `high_res`.
+    pub cc_arousal_now: u8,
     /// 14-bit pairs (n, n+32).
     pub high_res: bool,
 }
@@ -172,8 +205,15 @@ impl MidiSettings {
             channel: p.midi_channel.load(Ordering::Relaxed).min(15),
             cc_valence: p.cc_valence.load(Ordering::Relaxed).min(max_cc),
             cc_arousal: p.cc_arousal.load(Ordering::Relaxed).min(max_cc),
+            cc_valence_now: p.cc_valence_now.load(Ordering::Relaxed).min(max_cc),
+            cc_arousal_now: p.cc_arousal_now.load(Ordering::Relaxed).min(max_cc),
             high_res,
         }
+    }
+
+    /// The controllers in [`crate::timeline::Readings`] order.
+    pub fn ccs(&self) -> [u8; 4] {
+        [self.cc_valence, self.cc_arousal, self.cc_valence_now, self.cc_arousal_now]
     }
 }
 

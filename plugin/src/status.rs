@@ -12,6 +12,10 @@ pub struct Status {
     pub valence: AtomicF32,
     /// Arousal the host last received, in [0, 1].
     pub arousal: AtomicF32,
+    /// Valence of the "now" reading the host last received, in [0, 1].
+    pub now_valence: AtomicF32,
+    /// Arousal of the "now" reading the host last received, in [0, 1].
+    pub now_arousal: AtomicF32,
     /// Context coverage in [0, 1] of the latest emitted estimate.
     pub coverage: AtomicF32,
     /// Incremented after each emitted estimate.
@@ -41,6 +45,8 @@ impl Default for Status {
         Self {
             valence: AtomicF32::new(0.5),
             arousal: AtomicF32::new(0.5),
+            now_valence: AtomicF32::new(0.5),
+            now_arousal: AtomicF32::new(0.5),
             coverage: AtomicF32::new(0.0),
             seq: AtomicU32::new(0),
             dropped_samples: AtomicU64::new(0),
@@ -56,8 +62,20 @@ impl Default for Status {
 }
 
 impl Status {
-    /// The emitted (valence, arousal).
+    /// The emitted (valence, arousal) of the long reading.
     pub fn values(&self) -> (f32, f32) {
         (self.valence.load(Ordering::Relaxed), self.arousal.load(Ordering::Relaxed))
+    }
+
+    /// The emitted (valence, arousal) of the "now" reading.
+    pub fn now_values(&self) -> (f32, f32) {
+        (self.now_valence.load(Ordering::Relaxed), self.now_arousal.load(Ordering::Relaxed))
+    }
+
+    /// Stores all emitted values ([`crate::timeline::Readings`] order).
+    pub fn store_readings(&self, r: &crate::timeline::Readings) {
+        for (slot, v) in [&self.valence, &self.arousal, &self.now_valence, &self.now_arousal].into_iter().zip(r) {
+            slot.store(*v, Ordering::Relaxed);
+        }
     }
 }

@@ -49,6 +49,14 @@ pub fn step_end_samples(time_s: f64, host_rate_hz: f32) -> u64 {
     (time_s.max(0.0) * f64::from(host_rate_hz.max(0.0))).round() as u64
 }
 
+/// The four values the plugin emits, each in [0, 1]: valence and arousal of the
+/// long reading (after the user's smoothing), then valence and arousal of the
+/// "now" reading (`moodtap_core::model::now`, its own fixed smoothing).
+pub type Readings = [f32; 4];
+
+/// Neutral readings: before the first estimate and after a reset.
+pub const NEUTRAL: Readings = [0.5; 4];
+
 /// One estimate on its way from the analysis thread to the audio thread.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimedEstimate {
@@ -56,10 +64,8 @@ pub struct TimedEstimate {
     pub generation: u16,
     /// Stream position where it takes effect (step end + delay).
     pub due: u64,
-    /// Smoothed valence in [0, 1].
-    pub valence: f32,
-    /// Smoothed arousal in [0, 1].
-    pub arousal: f32,
+    /// The values, each in [0, 1] ([`Readings`]).
+    pub values: Readings,
     /// Share of the model's context filled with audio.
     pub coverage: f32,
 }

@@ -251,8 +251,7 @@ impl Worker {
             let timed = TimedEstimate {
                 generation: *generation,
                 due: *origin + step_end_samples(e.time_s, *host_rate_hz as f32) + *delay,
-                valence: valence.clamp(0.0, 1.0),
-                arousal: arousal.clamp(0.0, 1.0),
+                values: [valence, arousal, e.now_valence, e.now_arousal].map(|v| v.clamp(0.0, 1.0)),
                 coverage: e.coverage,
             };
             // The audio thread pops every block, so a full queue means it has
@@ -325,7 +324,7 @@ mod tests {
                 let hop = info.hop_s * f64::from(rate);
                 assert!((gap as f64 - hop).abs() <= 1.0, "gap {gap} vs hop {hop}");
             }
-            assert!(e.due > delay && (0.0..=1.0).contains(&e.valence) && (0.0..=1.0).contains(&e.arousal));
+            assert!(e.due > delay && e.values.iter().all(|v| (0.0..=1.0).contains(v)), "{e:?}");
         }
 
         // A reset in the middle of the next chunk: the new generation's

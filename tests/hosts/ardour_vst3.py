@@ -49,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 # output parameters in Ardour, "0" = must be ordinary inputs, "any" = only
 # report. Overridden by $MOODTAP_EXPECT_OUTPUT_PARAMS or --expect-output-params.
 EXPECT_OUTPUT_PARAMS = os.environ.get("MOODTAP_EXPECT_OUTPUT_PARAMS", "1")
-OUTPUT_PARAM_NAMES = ("Valence", "Arousal")  # matched case-insensitively
+OUTPUT_PARAM_NAMES = ("Valence", "Arousal", "Valence now", "Arousal now")  # matched case-insensitively
 DEFAULT_VALUE = 0.5  # the parameters' default: "stuck" means this
 MIN_DISTINCT = 3  # distinct values each must take over the run
 LIVE_AFTER_S = 1.0  # the first sample at transport time >= this must differ from DEFAULT_VALUE

@@ -117,7 +117,7 @@ def with_fields(raw: bytes, fields: dict) -> bytes:
 def test_loads_with_valence_and_arousal_parameters():
     p = load()
     assert p.name == "moodtap", p.name
-    for name in ("valence", "arousal"):
+    for name in ("valence", "arousal", "valence_now", "arousal_now"):
         assert name in p.parameters, list(p.parameters)
         par = p.parameters[name]
         assert (par.min_value, par.max_value) == (0.0, 1.0), (name, par.min_value, par.max_value)

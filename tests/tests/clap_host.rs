@@ -11,6 +11,7 @@ use moodtap_tests::*;
 
 const VALENCE_CC: u8 = 20;
 const AROUSAL_CC: u8 = 21;
+const AROUSAL_NOW_CC: u8 = 23;
 
 fn host() -> Host {
     let bundle = clap_bundle().unwrap();
@@ -40,7 +41,9 @@ fn parameter_flags_follow_both_specs() {
     let get = |key: &str| {
         params.iter().find(|p| p.id == id(key)).unwrap_or_else(|| panic!("no parameter with id {key}: {params:?}"))
     };
-    for (key, name) in [("valence", "Valence"), ("arousal", "Arousal")] {
+    for (key, name) in
+        [("valence", "Valence"), ("arousal", "Arousal"), ("valence-now", "Valence now"), ("arousal-now", "Arousal now")]
+    {
         let p = get(key);
         assert_eq!(p.name, name);
         assert_eq!((p.min, p.max), (0.0, 1.0));
@@ -56,6 +59,20 @@ fn parameter_flags_follow_both_specs() {
     }
     let hold = get("hold");
     assert!(hold.automatable && !hold.read_only);
+    // Saved sessions and hosts that address parameters by index keep their
+    // meaning: the "now" outputs came later and sit after every older parameter.
+    let order: Vec<u32> = params.iter().map(|p| p.id).collect();
+    let keys = [
+        "valence",
+        "arousal",
+        "hold",
+        "write-automation",
+        "valence-automation",
+        "arousal-automation",
+        "valence-now",
+        "arousal-now",
+    ];
+    assert_eq!(order, keys.map(id).to_vec(), "parameter order changed: {params:?}");
     let write = get("write-automation");
     assert!(!write.automatable && !write.read_only && !write.hidden, "{write:?}");
 }
@@ -103,6 +120,20 @@ fn parameters_and_midi_cc_are_live_from_process_without_the_editor() {
     // get_value agrees with the last value sent.
     let last = *c.timed_values_of(id("arousal")).last().unwrap();
     assert!((host.param_value(id("arousal")).unwrap() - last.1).abs() < 1e-6);
+
+    // The "now" reading: its own outputs and CC, moving more from step to step
+    // than the long reading (3 s of context against 45 s plus 2 s smoothing).
+    let step_change = |key: &str| {
+        let v = c.timed_values_of(id(key));
+        assert!(v.len() > 100, "{key}: only {} value events in 60 s", v.len());
+        assert!(v.iter().all(|&(_, x)| (0.0..=1.0).contains(&x)), "{key}");
+        v.windows(2).map(|w| (w[1].1 - w[0].1).abs()).sum::<f64>() / (v.len() - 1) as f64
+    };
+    let (long, now) = (step_change("arousal"), step_change("arousal-now"));
+    assert!(now > 2.0 * long, "arousal-now should move faster: mean step change {now:.4} vs {long:.4}");
+    step_change("valence-now");
+    let a_now = c.cc_values(0, AROUSAL_NOW_CC);
+    assert!(distinct(&a_now) >= 5, "arousal-now CC should follow the music: {a_now:?}");
     assert!(host.log().is_empty(), "plugin logged: {:?}", host.log());
     eprintln!("realtime at 8x: {} arousal value events, {} CC events", positions.len(), c.midi.len());
 }
@@ -178,14 +209,12 @@ fn offline_renders_are_deterministic_and_equal_to_moodtap_analyze() {
         .output()
         .unwrap();
     assert!(out.status.success(), "moodtap analyze failed: {}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<(f64, f64, f64)> = std::fs::read_to_string(&csv)
+    // time_s, valence, arousal, coverage, valence_now, arousal_now.
+    let rows: Vec<Vec<f64>> = std::fs::read_to_string(&csv)
         .unwrap()
         .lines()
         .skip(1)
-        .map(|l| {
-            let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
-            (f[0], f[1], f[2])
-        })
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
         .collect();
     std::fs::remove_dir_all(&dir).ok();
 
@@ -194,24 +223,24 @@ fn offline_renders_are_deterministic_and_equal_to_moodtap_analyze() {
     // a row. The delay is read off the first estimate and must be the
     // documented one (0.735 s at 44.1 kHz, plugin/src/timeline.rs).
     let first = a.timed_values_of(id("arousal"))[1].0;
-    let delay = first - (rows[0].0 * rate as f64).round() as u64;
+    let delay = first - (rows[0][0] * rate as f64).round() as u64;
     let delay_s = delay as f64 / rate as f64;
     assert!((delay_s - 0.735).abs() < 0.002, "output delay {delay_s} s");
-    let mut expected: Vec<(u64, f64, f64)> = rows
+    let mut expected: Vec<(u64, &[f64])> = rows
         .iter()
-        .map(|&(t, v, ar)| ((t * rate as f64).round() as u64 + delay, v, ar))
-        .filter(|&(p, _, _)| p < input.len() as u64)
+        .map(|r| ((r[0] * rate as f64).round() as u64 + delay, &r[..]))
+        .filter(|&(p, _)| p < input.len() as u64)
         .collect();
     expected.dedup_by_key(|r| r.0);
     assert!(expected.len() > 700, "{} analyze rows inside the render", expected.len());
-    for (key, pick) in [("valence", 1usize), ("arousal", 2)] {
+    for (key, pick) in [("valence", 1usize), ("arousal", 2), ("valence-now", 4), ("arousal-now", 5)] {
         let got = a.timed_values_of(id(key));
         let mut last = 0.5f64;
         let mut matched = 0;
         let mut worst = 0.0f64;
         let mut events = got.iter().skip(1).peekable();
-        for &(p, v, ar) in &expected {
-            let want = if pick == 1 { v } else { ar };
+        for &(p, row) in &expected {
+            let want = row[pick];
             match events.peek() {
                 Some(&&(q, x)) if q == p => {
                     worst = worst.max((x - want).abs());
@@ -310,6 +339,35 @@ fn edit_state(state: &[u8], fields: &[(&str, &str)]) -> Vec<u8> {
 
 fn field(state: &[u8], key: &str) -> Option<String> {
     state_json(state)["fields"][key].as_str().map(str::to_string)
+}
+
+/// A project saved before the "now" reading existed (no `valence-now`/`arousal-now`
+/// parameters, no `cc-*-now` fields) opens with its settings, and the new CCs take
+/// their documented defaults.
+#[test]
+fn a_project_saved_before_the_now_reading_keeps_its_settings() {
+    let mut host = host();
+    let saved = host.save_state().unwrap();
+    let mut json = state_json(&edit_state(&saved, &[("cc-valence", "5"), ("cc-arousal", "6"), ("midi-channel", "3")]));
+    for section in ["fields", "params"] {
+        if let Some(map) = json[section].as_object_mut() {
+            for key in ["cc-valence-now", "cc-arousal-now", "valence-now", "arousal-now"] {
+                map.remove(key);
+            }
+        }
+    }
+    assert!(json["fields"].get("cc-arousal-now").is_none() && json["fields"].get("cc-valence").is_some(), "{json}");
+    let body = serde_json::to_vec(&json).unwrap();
+    let mut old = (body.len() as u64).to_le_bytes().to_vec();
+    old.extend_from_slice(&body);
+    host.load_state(&old).unwrap();
+    let (music, rate) = music(8.0).unwrap();
+    let c = host.process_audio(&music, &stereo_run(rate as f64, 512, Some(16.0)), |_| {}).unwrap();
+    for cc in [5, 6, 22, AROUSAL_NOW_CC] {
+        assert!(!c.cc_values(3, cc).is_empty(), "CC {cc} on channel 4: {:?}", c.midi);
+    }
+    assert!(c.cc_values(0, VALENCE_CC).is_empty());
+    assert_eq!(field(&host.save_state().unwrap(), "cc-arousal-now").as_deref(), Some("23"));
 }
 
 #[test]
