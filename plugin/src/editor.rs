@@ -325,9 +325,7 @@ impl MoodtapEditor {
             midi.channel = ch.clamp(1, 16) - 1;
             ui.label("CC valence");
             ui.add(egui::DragValue::new(&mut midi.cc_valence).range(0..=max_cc));
-        });
-        ui.horizontal(|ui| {
-            ui.label("CC arousal");
+            ui.label("arousal");
             ui.add(egui::DragValue::new(&mut midi.cc_arousal).range(0..=max_cc));
         });
         ui.horizontal(|ui| {
