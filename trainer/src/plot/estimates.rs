@@ -1,5 +1,6 @@
-//! PNG of one file's estimates: valence and arousal over time (left; the
-//! warming-up span, where the model's context is not yet full, shaded) and the
+//! PNG of one file's estimates: valence and arousal over time (left; the long
+//! reading bold, the "now" reading thin and pale; the warming-up span, where the
+//! model's context is not yet full, shaded) and the long reading's
 //! trajectory on the valence–arousal plane (right; quadrant labels after
 //! Russell's circumplex, start and end marked).
 //! Fonts and errors as every figure ([`super`]).
@@ -65,18 +66,18 @@ fn draw(
                 .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], WARMING.filled()));
         }
     }
+    // The now reading first (thin, pale), so the long reading's curves stay on top.
     for (name, color, get) in [
-        ("valence", VALENCE, (|e: &Estimate| e.valence) as fn(&Estimate) -> f32),
-        ("arousal", AROUSAL, |e: &Estimate| e.arousal),
+        ("valence_now", VALENCE.mix(0.45).stroke_width(1), (|e: &Estimate| e.now_valence) as fn(&Estimate) -> f32),
+        ("arousal_now", AROUSAL.mix(0.45).stroke_width(1), |e: &Estimate| e.now_arousal),
+        ("valence", VALENCE.stroke_width(2), |e: &Estimate| e.valence),
+        ("arousal", AROUSAL.stroke_width(2), |e: &Estimate| e.arousal),
     ] {
         chart
-            .draw_series(LineSeries::new(
-                estimates.iter().map(|e| (e.time_s, f64::from(get(e)))),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(estimates.iter().map(|e| (e.time_s, f64::from(get(e)))), color))
             .map_err(text)?
             .label(name)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color));
     }
     chart
         .configure_series_labels()
