@@ -160,13 +160,13 @@ fn csv_png_and_midi_of_one_file_match_the_core_analyzer() {
         .filter(|e| e.1 == 0xB0)
         .map(|e| (e.0, e.2[0], e.2[1]))
         .collect();
-    assert_eq!(ccs.len(), 2 * core.len(), "two CC events per estimate on channel 1");
-    for (pair, e) in ccs.chunks(2).zip(&core) {
-        // 960 ticks per second at 120 BPM and 480 PPQ.
-        assert_eq!(pair[0].0, (e.time_s * 960.0).round() as u64);
-        assert_eq!((pair[0].1, pair[1].1), (20, 21));
-        assert_eq!(pair[0].2, (e.valence * 127.0).round() as u8);
-        assert_eq!(pair[1].2, (e.arousal * 127.0).round() as u8);
+    assert_eq!(ccs.len(), 4 * core.len(), "four CC events per estimate on channel 1");
+    for (lanes, e) in ccs.chunks(4).zip(&core) {
+        // 960 ticks per second at 120 BPM and 480 PPQ, all four on one tick.
+        assert!(lanes.iter().all(|l| l.0 == (e.time_s * 960.0).round() as u64), "{lanes:?}");
+        assert_eq!(lanes.iter().map(|l| l.1).collect::<Vec<_>>(), [20, 21, 22, 23]);
+        let want = [e.valence, e.arousal, e.now_valence, e.now_arousal].map(|v| (v * 127.0).round() as u8);
+        assert_eq!(lanes.iter().map(|l| l.2).collect::<Vec<_>>(), want);
     }
 }
 
@@ -255,4 +255,7 @@ fn corrupt_audio_and_bad_options_give_clear_errors() {
 
     let (ok, _, err) = analyze(&[good.to_str().unwrap(), "--cc-valence", "123"]);
     assert!(!ok && err.contains("CC number 123"), "{err}");
+    // Moving a long lane onto a now lane's default is refused with the lanes named.
+    let (ok, _, err) = analyze(&[good.to_str().unwrap(), "--midi", "x.mid", "--cc-valence", "22"]);
+    assert!(!ok && err.contains("22 is given twice") && err.contains("valence now"), "{err}");
 }

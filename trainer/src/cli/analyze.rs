@@ -27,7 +27,7 @@ pub struct AnalyzeArgs {
     /// With several files, one PNG per file named `<stem>-<file stem>.png`.
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Standard MIDI file with valence and arousal as CC lanes at 120 BPM
+    /// Standard MIDI file with valence and arousal (long and now) as four CC lanes at 120 BPM
     /// (drop at bar 1). With several files, one per file like --plot.
     #[arg(long)]
     pub midi: Option<PathBuf>,
@@ -37,6 +37,12 @@ pub struct AnalyzeArgs {
     /// Controller number of the arousal lane (0-119).
     #[arg(long, default_value_t = 21)]
     pub cc_arousal: u8,
+    /// Controller number of the "now" valence lane (0-119).
+    #[arg(long, default_value_t = 22)]
+    pub cc_valence_now: u8,
+    /// Controller number of the "now" arousal lane (0-119).
+    #[arg(long, default_value_t = 23)]
+    pub cc_arousal_now: u8,
     /// MIDI channel of both lanes (1-16).
     #[arg(long, default_value_t = 1)]
     pub midi_channel: u8,
@@ -101,7 +107,13 @@ fn planned_outputs(args: &AnalyzeArgs) -> Vec<PathBuf> {
 /// CSV still holds every file that was analysed, and the command fails at the
 /// end if anything was skipped.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let lanes = CcLanes { valence_cc: args.cc_valence, arousal_cc: args.cc_arousal, channel: args.midi_channel };
+    let lanes = CcLanes {
+        valence_cc: args.cc_valence,
+        arousal_cc: args.cc_arousal,
+        valence_now_cc: args.cc_valence_now,
+        arousal_now_cc: args.cc_arousal_now,
+        channel: args.midi_channel,
+    };
     lanes.validate()?;
     let several = args.files.len() > 1;
     if several && (args.plot.is_some() || args.midi.is_some()) {

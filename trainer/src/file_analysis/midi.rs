@@ -1,4 +1,5 @@
-//! Standard MIDI file with valence and arousal as two control-change lanes.
+//! Standard MIDI file with valence and arousal as control-change lanes: the long
+//! reading's two and the "now" reading's two, as the plugin sends them.
 //!
 //! Format 0 (one track), 480 ticks per quarter note, tempo 120 BPM
 //! (500 000 µs per quarter) and 4/4 at tick 0, so one second is exactly
@@ -6,8 +7,8 @@
 //! dropped at bar 1 of a DAW project at 120 BPM the lanes line up with the
 //! audio (at any other project tempo the DAW follows the file's tempo map or
 //! stretches it, depending on the host's import setting). Values are
-//! `round(v · 127)`; each estimate writes both controllers (valence first)
-//! on the same tick. No running status, so every CC event is 3 bytes.
+//! `round(v · 127)`; each estimate writes all four controllers (valence,
+//! arousal, valence now, arousal now) on the same tick. No running status, so every CC event is 3 bytes.
 //! Written by hand from the SMF 1.0 specification (chunk `MThd`/`MTrk`,
 //! variable-length delta times, meta events FF 03/51/58/2F).
 
@@ -29,14 +30,18 @@ pub struct CcLanes {
     pub valence_cc: u8,
     /// Controller number of arousal (0–119).
     pub arousal_cc: u8,
+    /// Controller number of the "now" valence (0–119).
+    pub valence_now_cc: u8,
+    /// Controller number of the "now" arousal (0–119).
+    pub arousal_now_cc: u8,
     /// MIDI channel, 1–16.
     pub channel: u8,
 }
 
 impl Default for CcLanes {
-    /// CC 20 and 21 (undefined in General MIDI, free for this) on channel 1.
+    /// CC 20–23 (undefined in General MIDI, free for this) on channel 1, as the plugin.
     fn default() -> Self {
-        Self { valence_cc: 20, arousal_cc: 21, channel: 1 }
+        Self { valence_cc: 20, arousal_cc: 21, valence_now_cc: 22, arousal_now_cc: 23, channel: 1 }
     }
 }
 
@@ -46,8 +51,8 @@ pub enum MidiError {
     /// Controller outside 0–119 (120–127 are channel mode messages).
     #[error("CC number {0} is not a controller (use 0-119; 120-127 are channel mode messages)")]
     Controller(u8),
-    /// The two lanes use the same controller.
-    #[error("valence and arousal must use different CC numbers (both {0})")]
+    /// Two lanes use the same controller.
+    #[error("each lane needs its own CC number ({0} is given twice; the lanes are valence, arousal, valence now, arousal now)")]
     SameController(u8),
     /// Channel outside 1–16.
     #[error("MIDI channel {0} is outside 1-16")]
@@ -57,18 +62,24 @@ pub enum MidiError {
 impl CcLanes {
     /// Checks controller numbers and channel.
     pub fn validate(&self) -> Result<(), MidiError> {
-        for cc in [self.valence_cc, self.arousal_cc] {
+        let ccs = self.ccs();
+        for (i, &cc) in ccs.iter().enumerate() {
             if cc > 119 {
                 return Err(MidiError::Controller(cc));
             }
-        }
-        if self.valence_cc == self.arousal_cc {
-            return Err(MidiError::SameController(self.valence_cc));
+            if ccs[..i].contains(&cc) {
+                return Err(MidiError::SameController(cc));
+            }
         }
         if !(1..=16).contains(&self.channel) {
             return Err(MidiError::Channel(self.channel));
         }
         Ok(())
+    }
+
+    /// The controllers: valence, arousal, valence now, arousal now.
+    pub fn ccs(&self) -> [u8; 4] {
+        [self.valence_cc, self.arousal_cc, self.valence_now_cc, self.arousal_now_cc]
     }
 }
 
@@ -104,7 +115,7 @@ const MAX_VLQ: u32 = 0x0FFF_FFFF;
 pub fn midi_bytes(estimates: &[Estimate], lanes: CcLanes, track_name: &str) -> Result<Vec<u8>, MidiError> {
     lanes.validate()?;
     let status = 0xB0 | (lanes.channel - 1);
-    let mut track = Vec::with_capacity(32 + track_name.len() + estimates.len() * 8);
+    let mut track = Vec::with_capacity(32 + track_name.len() + estimates.len() * 16);
     // Track name (FF 03), tempo (FF 51: µs per quarter), time signature 4/4 (FF 58).
     let name = &track_name.as_bytes()[..track_name.len().min(MAX_VLQ as usize)];
     track.push(0);
@@ -122,9 +133,13 @@ pub fn midi_bytes(estimates: &[Estimate], lanes: CcLanes, track_name: &str) -> R
         let delta = (tick - last_tick).min(u64::from(MAX_VLQ)) as u32;
         last_tick += u64::from(delta);
         push_vlq(&mut track, delta);
-        track.extend_from_slice(&[status, lanes.valence_cc, cc_value(e.valence)]);
-        track.push(0);
-        track.extend_from_slice(&[status, lanes.arousal_cc, cc_value(e.arousal)]);
+        let values = [e.valence, e.arousal, e.now_valence, e.now_arousal];
+        for (k, (cc, v)) in lanes.ccs().into_iter().zip(values).enumerate() {
+            if k > 0 {
+                track.push(0);
+            }
+            track.extend_from_slice(&[status, cc, cc_value(v)]);
+        }
     }
     track.extend_from_slice(&[0, 0xFF, 0x2F, 0x00]);
 
@@ -181,6 +196,8 @@ mod tests {
         assert!(CcLanes::default().validate().is_ok());
         assert_eq!(CcLanes { valence_cc: 120, ..Default::default() }.validate(), Err(MidiError::Controller(120)));
         assert_eq!(CcLanes { arousal_cc: 20, ..Default::default() }.validate(), Err(MidiError::SameController(20)));
+        assert_eq!(CcLanes { arousal_now_cc: 22, ..Default::default() }.validate(), Err(MidiError::SameController(22)));
+        assert_eq!(CcLanes { valence_now_cc: 120, ..Default::default() }.validate(), Err(MidiError::Controller(120)));
         assert_eq!(CcLanes { channel: 0, ..Default::default() }.validate(), Err(MidiError::Channel(0)));
         assert_eq!(CcLanes { channel: 17, ..Default::default() }.validate(), Err(MidiError::Channel(17)));
     }
@@ -199,5 +216,6 @@ mod tests {
         // Header 14 + MTrk 8 + name 4 + tempo 7 + time sig 8 = 41: then delta 960 = 87 40.
         assert_eq!(&bytes[41..46], &[0x87, 0x40, 0xB0, 20, 127]);
         assert_eq!(&bytes[46..50], &[0x00, 0xB0, 21, 0]);
+        assert_eq!(&bytes[50..58], &[0x00, 0xB0, 22, 64, 0x00, 0xB0, 23, 64]);
     }
 }

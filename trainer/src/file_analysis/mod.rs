@@ -11,7 +11,7 @@
 //! Outputs: [`write_csv`] (`time_s,valence,arousal,coverage,valence_now,arousal_now`,
 //! plus a leading `file` column when several files go into one table; the `_now`
 //! columns are the short-context "now" reading, `moodtap_core::model::now`), [`plot::write_plot`]
-//! (PNG) and [`midi::write_midi`] (standard MIDI file, two CC lanes).
+//! (PNG) and [`midi::write_midi`] (standard MIDI file, four CC lanes).
 //! Numbers are written with Rust's shortest round-trip formatting, so the CSV
 //! holds exactly the `f32`/`f64` values the analyzer produced.
 
