@@ -1,4 +1,4 @@
-//! `LoadedModel::predict` (the fast path) must not allocate: the plugin calls it on its
+//! `LoadedModel::predict` and `predict_now` (the fast paths) must not allocate: the plugin calls it on its
 //! analysis thread for every hop. A per-thread counting allocator (tests/common) checks it for each
 //! architecture; its own binary so the allocator affects nothing else.
 
@@ -21,13 +21,17 @@ fn predict_does_not_allocate() {
         let bytes = ModelFile::to_bytes(&metadata, &network).unwrap();
         let mut model = LoadedModel::from_bytes(&bytes).unwrap();
         let input: Vec<f32> = (0..99 * 94).map(|i| (i % 13) as f32 / 6.0 - 1.0).collect();
+        let short = model.now_input_len();
         model.predict(&input).unwrap(); // warm-up
+        model.predict_now(&input[..short]).unwrap();
         let (allocs, ()) = alloc_counter::allocations_during(|| {
             for _ in 0..10 {
                 let e = model.predict(&input).unwrap();
                 assert!((0.0..=1.0).contains(&e.valence));
+                let e = model.predict_now(&input[..short]).unwrap();
+                assert!((0.0..=1.0).contains(&e.arousal));
             }
         });
-        assert_eq!(allocs, 0, "{arch}: predict allocated");
+        assert_eq!(allocs, 0, "{arch}: predict or predict_now allocated");
     }
 }
