@@ -4,7 +4,7 @@
 Builds calm -> intense -> calm from two real recordings (60 s each; by default Debian's
 singularity-music "Awakening" and "Through Space" from 20 s in, the same calm excerpt twice),
 runs `moodtap analyze` on it (the plugin's analysis, no smoothing unless --smoothing-s), and
-measures for every requested CSV column (default `arousal`):
+measures for every requested CSV column (default `arousal,arousal_now`: the long and the now reading):
 
 - plateau levels: the median of the column over the last 20 s of each segment;
 - half-way time after each switch: seconds from the switch until the column first crosses the
@@ -92,7 +92,7 @@ def main():
     ap.add_argument("--calm", default=f"{MUSIC}/Awakening.ogg")
     ap.add_argument("--intense", default=f"{MUSIC}/Through Space.ogg")
     ap.add_argument("--offset-s", type=float, default=20.0)
-    ap.add_argument("--columns", default="arousal", help="CSV columns of `moodtap analyze` to measure")
+    ap.add_argument("--columns", default="arousal,arousal_now", help="CSV columns of `moodtap analyze` to measure")
     ap.add_argument("--smoothing-s", type=float, default=0.0)
     ap.add_argument("--out")
     ap.add_argument("--keep-wav", help="also write the joined calm/intense/calm input here")
