@@ -73,10 +73,19 @@ pub(super) fn read_dimension(path: &Path) -> Result<HashMap<String, Vec<(f64, f3
     let mut out = HashMap::new();
     for (_, row) in &t.rows {
         let Some(sid) = row.get(id).filter(|s| !s.is_empty()) else { continue };
-        let series: Vec<(f64, f32)> = times
-            .iter()
-            .filter_map(|&(j, s)| field_f32(row, j).filter(|v| v.is_finite()).map(|v| (s, (v + 1.0) / 2.0)))
-            .collect();
+        let mut series: Vec<(f64, f32)> = Vec::with_capacity(times.len());
+        for &(j, s) in &times {
+            let Some(v) = field_f32(row, j).filter(|v| v.is_finite()) else { continue };
+            // The MediaEval layout rates on −1…1; anything else would become a label
+            // outside [0, 1] without a word (a static 1–9 file given by mistake, say).
+            if !(-1.0..=1.0).contains(&v) {
+                return Err(bad(&format!(
+                    "song {sid}, {}: {v} is outside -1..1, the scale of dynamic ratings; is this a static (1-9) file?",
+                    t.columns.iter().find(|(_, &k)| k == j).map_or("a sample column", |(name, _)| name.as_str())
+                )));
+            }
+            series.push((s, (v + 1.0) / 2.0));
+        }
         if !series.is_empty() {
             out.insert(sid.clone(), series);
         }
@@ -158,5 +167,20 @@ mod tests {
         let e = read(&p, &p).unwrap_err().to_string();
         assert!(e.contains("sample_<ms>ms"), "{e}");
         assert!(load(DatasetKind::Manifest, dir.path()).unwrap_err().to_string().contains("DEAM and EmoMusic"));
+    }
+
+    #[test]
+    fn ratings_outside_the_dynamic_scale_are_refused_by_song_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.csv");
+        std::fs::write(&p, "song_id,sample_15000ms,sample_15500ms\n2,0.5,-1\n3,0.2,6.5\n").unwrap();
+        let e = read(&p, &p).unwrap_err().to_string();
+        assert!(
+            e.contains("song 3") && e.contains("sample_15500ms") && e.contains("6.5") && e.contains("-1..1"),
+            "{e}"
+        );
+        // The scale's ends themselves are fine.
+        std::fs::write(&p, "song_id,sample_15000ms,sample_15500ms\n2,1,-1\n").unwrap();
+        assert_eq!(read(&p, &p).unwrap()["2"].valence, vec![1.0, 0.0]);
     }
 }
