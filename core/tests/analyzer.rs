@@ -132,6 +132,25 @@ fn plugin_path_equals_offline_path() {
         })
         .collect();
     assert_eq!(rows.len(), streamed.len());
+    // The now reading: the last K rows (K = 3 s / 0.5 s = 6), then the one-pole smoothing.
+    let k_now = m.now_t_steps();
+    assert_eq!(k_now, 6);
+    let alpha = 1.0 - (-(HOP_S as f32) / moodtap_core::model::now::NOW_SMOOTHING_S).exp();
+    let mut smoothed: Option<(f32, f32)> = None;
+    for (k, e) in streamed.iter().enumerate() {
+        let mut input = vec![0.0f32; k_now * n];
+        let filled = (k + 1).min(k_now);
+        for j in 0..filled {
+            input[(k_now - filled + j) * n..(k_now - filled + j + 1) * n].copy_from_slice(&rows[k + 1 - filled + j]);
+        }
+        let raw = m.predict_now(&input).unwrap();
+        let next = match smoothed {
+            None => (raw.valence, raw.arousal),
+            Some((v, a)) => (v + alpha * (raw.valence - v), a + alpha * (raw.arousal - a)),
+        };
+        smoothed = Some(next);
+        assert_eq!(next, (e.now_valence, e.now_arousal), "now reading, step {k}");
+    }
     for (k, e) in streamed.iter().enumerate() {
         let mut input = vec![0.0f32; T * n];
         let filled = (k + 1).min(T);
@@ -167,7 +186,8 @@ fn nan_input_and_silence_give_finite_estimates() {
     x.extend(std::iter::repeat_n(0.0, 22_050 * 3));
     let est = run(22_050, &x, &[1000]);
     assert_eq!(est.len(), 20);
-    assert!(est.iter().all(|e| e.valence.is_finite() && e.arousal.is_finite()));
+    let unit = |v: f32| (0.0..=1.0).contains(&v);
+    assert!(est.iter().all(|e| unit(e.valence) && unit(e.arousal) && unit(e.now_valence) && unit(e.now_arousal)));
 }
 
 #[test]
