@@ -8,9 +8,9 @@
 //! 3. take the estimates due in this block from the estimate queue and emit
 //!    each at its sample offset ([`crate::timeline`]): the output parameters
 //!    of both readings (`valence`/`arousal`, `valence-now`/`arousal-now`; not
-//!    recordable), the long reading's automation parameters while
-//!    `write-automation` is on (gesture-bracketed, recordable), MIDI CC of all
-//!    four values when the quantised value changed.
+//!    recordable), the four automation parameters while `write-automation`
+//!    is on (gesture-bracketed, recordable), MIDI CC of all four values when
+//!    the quantised value changed.
 //!
 //! Realtime (`ProcessMode::Realtime`/`Buffered`): no allocation, no lock, no
 //! syscall; when the ring is full (analysis thread starved) samples are
@@ -75,7 +75,7 @@ pub struct Bridge {
     /// Values last sent to the output parameters; `None` = resend.
     sent_outputs: Option<Readings>,
     /// Values last written to the automation parameters; `None` = resend.
-    sent_automation: Option<(f32, f32)>,
+    sent_automation: Option<Readings>,
     /// Values last sent as MIDI; `None` = resend.
     sent_midi: Option<SentMidi>,
 }
@@ -235,7 +235,6 @@ impl Bridge {
     /// Sends `current` wherever it differs from what was last sent.
     fn send<P: Plugin>(&mut self, context: &mut impl ProcessContext<P>, offset: u32) {
         let current = self.current;
-        let [v, a, ..] = current;
         let params = self.params.clone();
         if self.sent_outputs != Some(current) {
             let outputs = [&params.valence, &params.arousal, &params.valence_now, &params.arousal_now];
@@ -254,13 +253,15 @@ impl Bridge {
             self.status.seq.fetch_add(1, Ordering::Release);
         }
         if params.write_automation.value() {
-            if self.sent_automation != Some((v, a)) {
-                let last = self.sent_automation;
-                for (param, value, last) in [
-                    (&params.valence_automation, v, last.map(|s| s.0)),
-                    (&params.arousal_automation, a, last.map(|s| s.1)),
-                ] {
-                    if last != Some(value) {
+            if self.sent_automation != Some(current) {
+                let automation = [
+                    &params.valence_automation,
+                    &params.arousal_automation,
+                    &params.valence_now_automation,
+                    &params.arousal_now_automation,
+                ];
+                for (k, (param, value)) in automation.into_iter().zip(current).enumerate() {
+                    if self.sent_automation.map(|s| s[k]) != Some(value) {
                         for kind in
                             [ParamOutputKind::GestureBegin, ParamOutputKind::Value(value), ParamOutputKind::GestureEnd]
                         {
@@ -273,7 +274,7 @@ impl Bridge {
                         }
                     }
                 }
-                self.sent_automation = Some((v, a));
+                self.sent_automation = Some(current);
             }
         } else {
             self.sent_automation = None;

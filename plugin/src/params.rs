@@ -7,8 +7,10 @@
 //!   takes effect; hosts display them and can link other parameters to them.
 //!   The long reading: the mood of the model's whole context (45 s).
 //! - `valence-now`, `arousal-now`: the same kind of outputs for the "now"
-//!   reading (the last ~3 s, `moodtap_core::model::now`). Added after the
-//!   others, so the parameter order of saved sessions is unchanged.
+//!   reading (the last ~3 s, `moodtap_core::model::now`), and its automation
+//!   parameters `valence-now-automation`, `arousal-now-automation` (written
+//!   with the others while `write-automation` is on). Added after the older
+//!   parameters, so the parameter order of saved sessions is unchanged.
 //! - `hold`: freezes every output while on (an input, automatable).
 //! - `write-automation` and the two automatable **automation** parameters
 //!   `valence-automation`, `arousal-automation`: while the switch is on,
@@ -95,6 +97,16 @@ pub struct MoodtapParams {
     #[id = "arousal-now"]
     pub arousal_now: FloatParam,
 
+    /// The "now" valence as an automatable parameter, written only while
+    /// `write-automation` is on.
+    #[id = "valence-now-automation"]
+    pub valence_now_automation: FloatParam,
+
+    /// The "now" arousal as an automatable parameter, written only while
+    /// `write-automation` is on.
+    #[id = "arousal-now-automation"]
+    pub arousal_now_automation: FloatParam,
+
     /// Smoothing time constant in seconds (one-pole; 0 = none).
     #[persist = "smoothing-s"]
     pub smoothing_s: Arc<AtomicF32>,
@@ -147,6 +159,8 @@ impl Default for MoodtapParams {
             arousal_automation: value("Arousal (automation)"),
             valence_now: value("Valence now").output(),
             arousal_now: value("Arousal now").output(),
+            valence_now_automation: value("Valence now (automation)"),
+            arousal_now_automation: value("Arousal now (automation)"),
             smoothing_s: Arc::new(AtomicF32::new(DEFAULT_SMOOTHING_S)),
             midi_enabled: Arc::new(AtomicBool::new(true)),
             midi_channel: Arc::new(AtomicU8::new(DEFAULT_MIDI_CHANNEL)),

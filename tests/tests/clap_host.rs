@@ -51,8 +51,12 @@ fn parameter_flags_follow_both_specs() {
         // rejects READONLY with either), and visible so hosts show and link it.
         assert!(p.read_only && !p.automatable && !p.modulatable && !p.hidden, "{p:?}");
     }
-    for (key, name) in [("valence-automation", "Valence (automation)"), ("arousal-automation", "Arousal (automation)")]
-    {
+    for (key, name) in [
+        ("valence-automation", "Valence (automation)"),
+        ("arousal-automation", "Arousal (automation)"),
+        ("valence-now-automation", "Valence now (automation)"),
+        ("arousal-now-automation", "Arousal now (automation)"),
+    ] {
         let p = get(key);
         assert_eq!(p.name, name);
         assert!(p.automatable && !p.read_only && !p.hidden, "{p:?}");
@@ -71,6 +75,8 @@ fn parameter_flags_follow_both_specs() {
         "arousal-automation",
         "valence-now",
         "arousal-now",
+        "valence-now-automation",
+        "arousal-now-automation",
     ];
     assert_eq!(order, keys.map(id).to_vec(), "parameter order changed: {params:?}");
     let write = get("write-automation");
@@ -272,7 +278,7 @@ fn write_automation_records_gesture_bracketed_changes() {
     run.set_params = vec![(id("write-automation"), 1.0)];
     let c = host.process_audio(&music, &run, |_| {}).unwrap();
     assert_eq!(c.unsorted_blocks, 0);
-    for key in ["valence-automation", "arousal-automation"] {
+    for key in ["valence-automation", "arousal-automation", "valence-now-automation", "arousal-now-automation"] {
         let pid = id(key);
         let mine: Vec<&OutEvent> = c
             .events
@@ -351,7 +357,14 @@ fn a_project_saved_before_the_now_reading_keeps_its_settings() {
     let mut json = state_json(&edit_state(&saved, &[("cc-valence", "5"), ("cc-arousal", "6"), ("midi-channel", "3")]));
     for section in ["fields", "params"] {
         if let Some(map) = json[section].as_object_mut() {
-            for key in ["cc-valence-now", "cc-arousal-now", "valence-now", "arousal-now"] {
+            for key in [
+                "cc-valence-now",
+                "cc-arousal-now",
+                "valence-now",
+                "arousal-now",
+                "valence-now-automation",
+                "arousal-now-automation",
+            ] {
                 map.remove(key);
             }
         }
