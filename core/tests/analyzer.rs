@@ -109,6 +109,15 @@ fn block_sizes_and_rates_do_not_change_estimates_beyond_resampling() {
     assert_eq!(run(48_000, &x, &blocks), reference);
 }
 
+/// The last `k` of `rows` (each `n` wide) as a `k × n` input, oldest first, zeros
+/// above when fewer than `k` exist: the model input, built by hand.
+fn last_rows(rows: &[Vec<f32>], k: usize, n: usize) -> Vec<f32> {
+    let filled = rows.len().min(k);
+    let mut input = vec![0.0f32; (k - filled) * n];
+    rows[rows.len() - filled..].iter().for_each(|r| input.extend_from_slice(r));
+    input
+}
+
 #[test]
 fn plugin_path_equals_offline_path() {
     // Offline: resample the whole file, extract steps, z-score, predict by hand.
@@ -138,12 +147,7 @@ fn plugin_path_equals_offline_path() {
     let alpha = 1.0 - (-(HOP_S as f32) / moodtap_core::model::now::NOW_SMOOTHING_S).exp();
     let mut smoothed: Option<(f32, f32)> = None;
     for (k, e) in streamed.iter().enumerate() {
-        let mut input = vec![0.0f32; k_now * n];
-        let filled = (k + 1).min(k_now);
-        for j in 0..filled {
-            input[(k_now - filled + j) * n..(k_now - filled + j + 1) * n].copy_from_slice(&rows[k + 1 - filled + j]);
-        }
-        let raw = m.predict_now(&input).unwrap();
+        let raw = m.predict_now(&last_rows(&rows[..=k], k_now, n)).unwrap();
         let next = match smoothed {
             None => (raw.valence, raw.arousal),
             Some((v, a)) => (v + alpha * (raw.valence - v), a + alpha * (raw.arousal - a)),
@@ -152,12 +156,7 @@ fn plugin_path_equals_offline_path() {
         assert_eq!(next, (e.now_valence, e.now_arousal), "now reading, step {k}");
     }
     for (k, e) in streamed.iter().enumerate() {
-        let mut input = vec![0.0f32; T * n];
-        let filled = (k + 1).min(T);
-        for j in 0..filled {
-            input[(T - filled + j) * n..(T - filled + j + 1) * n].copy_from_slice(&rows[k + 1 - filled + j]);
-        }
-        let p = m.predict(&input).unwrap();
+        let p = m.predict(&last_rows(&rows[..=k], T, n)).unwrap();
         assert_eq!((p.valence, p.arousal), (e.valence, e.arousal), "step {k}");
     }
 }
