@@ -185,6 +185,45 @@ fn manifest_with_scale_and_bad_rows() {
     assert_eq!(d.report.bad_rows.len(), 2);
 }
 
+/// A manifest with a `time_s` column: the rows of one file are its series (in
+/// time order, on the manifest's scale), its static label their mean; a
+/// repeated (file, time) merges when it agrees and is refused when it does not;
+/// a bad time is a bad row; quadrants cannot be time series.
+#[test]
+fn manifest_time_series_become_dynamic_labels() {
+    use moodtap_trainer::dataset::dynamic;
+    let root = tmpdir("manifest-series");
+    wav(&root.join("a.wav"));
+    wav(&root.join("b.wav"));
+    let m = root.join("m.csv");
+    let opts = LoadOptions { swap_va: false, scale: Some((-1.0, 1.0)) };
+    fs::write(
+        &m,
+        "path,time_s,valence,arousal\na.wav,1.0,1,-1\nb.wav,0.5,0,0\na.wav,0.5,0,1\n./a.wav,1.0,1,-1\na.wav,x,0,0\n\
+         a.wav,-2,0,0\nmissing.wav,0.5,0,0\n",
+    )
+    .unwrap();
+    let d = load(DatasetKind::Manifest, &m, &opts).unwrap();
+    assert_eq!(d.songs.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    // a: (0.5, 1.0) at 0.5 s, (1.0, 0.0) at 1.0 s → mean (0.75, 0.5).
+    assert_eq!((d.songs[0].valence, d.songs[0].arousal), (0.75, 0.5));
+    assert_eq!(d.report.merged_duplicates.len(), 1, "./a.wav at 1.0 s repeats a.wav at 1.0 s");
+    assert_eq!(d.report.bad_rows.len(), 2, "time x and time -2");
+    assert_eq!(d.report.missing_audio, ["missing.wav"]);
+    let series = dynamic::load(DatasetKind::Manifest, &m, &opts).unwrap();
+    assert_eq!(series["a"].times_s, [0.5, 1.0]);
+    assert_eq!(series["a"].valence, [0.5, 1.0]);
+    assert_eq!(series["a"].arousal, [1.0, 0.0]);
+    assert_eq!(series["b"].times_s, [0.5]);
+    // The same file and time with other labels: refused, naming both lines.
+    fs::write(&m, "path,time_s,valence,arousal\na.wav,1.0,1,-1\na.wav,1.0,0,-1\n").unwrap();
+    let e = load(DatasetKind::Manifest, &m, &opts).unwrap_err().to_string();
+    assert!(e.contains("line 3") && e.contains("line 2") && e.contains("at 1 s"), "{e}");
+    fs::write(&m, "path,time_s,quadrant\na.wav,1.0,Q1\n").unwrap();
+    let e = load(DatasetKind::Manifest, &m, &opts).unwrap_err().to_string();
+    assert!(e.contains("time_s") && e.contains("quadrants"), "{e}");
+}
+
 #[test]
 fn empty_and_missing_datasets_are_clear_errors() {
     let root = tmpdir("empty");

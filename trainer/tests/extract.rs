@@ -638,7 +638,7 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
     // With class scoring: refused by the parser.
     assert!(!run(&["--classes"]).status.success());
 
-    // A manifest cache has no per-time labels.
+    // A manifest without a time_s column has no per-time labels.
     let manifest = root.join("manifest.csv");
     fs::write(&manifest, "path,valence,arousal\nclips_45seconds/1.wav,0.2,0.8\n").unwrap();
     let mcache = tmpdir("emo-dyn-mcache");
@@ -657,5 +657,5 @@ fn eval_over_time_scores_every_step_against_dynamic_labels() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("DEAM and EmoMusic"), "{err}");
+    assert!(!out.status.success() && err.contains("path,time_s,valence,arousal"), "{err}");
 }

@@ -188,6 +188,13 @@ impl CacheMeta {
         }
     }
 
+    /// The dataset options the cache was extracted with (label scale, swap), to
+    /// read the same dataset's labels again (e.g. its dynamic ones).
+    pub fn load_options(&self) -> crate::dataset::LoadOptions {
+        let [lo, hi] = self.label_scale;
+        crate::dataset::LoadOptions { swap_va: self.swap_va, scale: Some((lo, hi)) }
+    }
+
     /// The step timing for `moodtap_core::steps::StepExtractor`.
     pub fn step_config(&self) -> StepConfig {
         StepConfig { window_s: self.window_s, hop_s: self.hop_s }

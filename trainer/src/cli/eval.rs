@@ -103,8 +103,8 @@ fn run_over_time(args: &EvalArgs) -> anyhow::Result<()> {
     }
     let kind: DatasetKind = table.meta.dataset_kind.parse().map_err(anyhow::Error::msg).with_context(context)?;
     let root = args.dataset.clone().unwrap_or_else(|| PathBuf::from(&table.meta.dataset_path));
-    let labels =
-        dynamic::load(kind, &root).with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
+    let labels = dynamic::load(kind, &root, &table.meta.load_options())
+        .with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
     // Check the output locations before the work starts.
     if let Some(dir) = &args.plot {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the plot directory {}", dir.display()))?;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::csvutil::{field_f32, read_table};
-use super::{DatasetError, DatasetKind};
+use super::{DatasetError, DatasetKind, LoadOptions};
 
 /// One song's dynamic labels, in time order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,6 +41,9 @@ impl DynamicSeries {
         self.times_s.is_empty()
     }
 }
+
+/// Song id → its dynamic labels.
+pub type SeriesById = HashMap<String, DynamicSeries>;
 
 /// The dynamic annotation files (valence, arousal) of a dataset layout, if it
 /// ships them: relative to the dataset root.
@@ -95,7 +98,7 @@ pub(super) fn read_dimension(path: &Path) -> Result<HashMap<String, Vec<(f64, f3
 
 /// Reads the valence and arousal files into per-song series on [0, 1],
 /// keeping the time points where both are rated.
-pub fn read(valence: &Path, arousal: &Path) -> Result<HashMap<String, DynamicSeries>, DatasetError> {
+pub fn read(valence: &Path, arousal: &Path) -> Result<SeriesById, DatasetError> {
     let (v, a) = (read_dimension(valence)?, read_dimension(arousal)?);
     let mut out = HashMap::new();
     for (id, vs) in v {
@@ -116,15 +119,27 @@ pub fn read(valence: &Path, arousal: &Path) -> Result<HashMap<String, DynamicSer
     Ok(out)
 }
 
-/// The dynamic labels of the dataset of `kind` at `root`: an error that says
-/// what to do when the layout has none or its files are missing.
-pub fn load(kind: DatasetKind, root: &Path) -> Result<HashMap<String, DynamicSeries>, DatasetError> {
+/// The dynamic labels of the dataset of `kind` at `root` (for a manifest: the
+/// CSV itself, read with `opts`' scale, its `time_s` rows; see
+/// [`super::manifest`]): an error that says what to do when the layout has
+/// none or its files are missing.
+pub fn load(
+    kind: DatasetKind,
+    root: &Path,
+    opts: &LoadOptions,
+) -> Result<HashMap<String, DynamicSeries>, DatasetError> {
     let Some((v, a)) = files(kind) else {
-        return Err(DatasetError::Missing {
-            what: "dynamic annotations",
-            path: root.to_path_buf(),
-            hint: "only DEAM and EmoMusic caches carry per-time labels; extract one of those (--kind deam / emomusic)",
-        });
+        let (_, _, series) = super::manifest::load_with_series(root, opts)?;
+        if series.is_empty() {
+            return Err(DatasetError::Missing {
+                what: "dynamic labels (a time_s column)",
+                path: root.to_path_buf(),
+                hint:
+                    "per-time labels come from DEAM, EmoMusic or a manifest with columns path,time_s,valence,arousal \
+                       (one row per rating); this manifest has one label per file",
+            });
+        }
+        return Ok(series);
     };
     for f in [v, a] {
         let p = root.join(f);
@@ -166,7 +181,10 @@ mod tests {
         std::fs::write(&p, "song_id,valence\n2,0.5\n").unwrap();
         let e = read(&p, &p).unwrap_err().to_string();
         assert!(e.contains("sample_<ms>ms"), "{e}");
-        assert!(load(DatasetKind::Manifest, dir.path()).unwrap_err().to_string().contains("DEAM and EmoMusic"));
+        let static_manifest = dir.path().join("m.csv");
+        std::fs::write(&static_manifest, "path,valence,arousal\nv.csv,0.5,0.5\n").unwrap();
+        let e = load(DatasetKind::Manifest, &static_manifest, &LoadOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("path,time_s,valence,arousal"), "{e}");
     }
 
     #[test]

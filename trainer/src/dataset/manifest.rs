@@ -12,10 +12,21 @@
 //! labels are merged (and reported), repeated rows with different labels
 //! are refused — otherwise one recording could sit in train and test with
 //! two labels.
+//!
+//! **Time series** (dynamic labels): with a `time_s` column, each row is one
+//! rating of the file at `time_s` seconds from its start, and the rows of one
+//! file form its series (`path,time_s,valence,arousal`, any row order, same
+//! scale as static labels). The song's static label is the mean of its series
+//! (what DEAM's and EmoMusic's static files approximate too); the series is
+//! what `moodtap train --labels dynamic` and `moodtap eval --over-time` read.
+//! Here a repeated file is expected; a repeated `(file, time_s)` is merged if
+//! its labels agree and refused if they do not.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::csvutil::{field_f32, read_table};
+use super::dynamic::{DynamicSeries, SeriesById};
 use super::{scale_label, DatasetError, LoadOptions, LoadReport, Song};
 
 /// Where a manifest's labels are.
@@ -43,6 +54,15 @@ pub fn quadrant_labels(q: &str) -> Option<(f32, f32)> {
 
 /// Loads a manifest file.
 pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadReport), DatasetError> {
+    load_with_series(manifest, opts).map(|(songs, report, _)| (songs, report))
+}
+
+/// Loads a manifest file with its dynamic labels: song id → series, empty
+/// unless the manifest has a `time_s` column (see the module docs).
+pub fn load_with_series(
+    manifest: &Path,
+    opts: &LoadOptions,
+) -> Result<(Vec<Song>, LoadReport, SeriesById), DatasetError> {
     if manifest.is_dir() {
         let inside = manifest.join("manifest.csv");
         return Err(DatasetError::Missing {
@@ -81,14 +101,24 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             })
         }
     };
+    let time_col = t.col(&["time_s"]);
+    if let (Some(_), Labels::Quadrant(_)) = (time_col, labels) {
+        return Err(DatasetError::BadLabels {
+            path: manifest.to_path_buf(),
+            reason: "a time_s column needs valence,arousal ratings, not quadrants".into(),
+        });
+    }
     let (lo, hi) = opts.scale.unwrap_or((0.0, 1.0));
     let base = manifest.parent().unwrap_or(Path::new("."));
     let mut report = LoadReport { swapped: opts.swap_va, ..Default::default() };
     let mut songs: Vec<Song> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     // Canonical audio path → (line, labels as written, index into `songs`).
-    let mut by_file: std::collections::HashMap<std::path::PathBuf, (usize, String, usize)> =
-        std::collections::HashMap::new();
+    let mut by_file: HashMap<PathBuf, (usize, String, usize)> = HashMap::new();
+    // Time series: (canonical audio path, time bits) → (line, labels as written);
+    // the points of `songs[k]` in `points[k]`.
+    let mut by_point: HashMap<(PathBuf, u64), (usize, String)> = HashMap::new();
+    let mut points: Vec<Vec<(f64, f32, f32)>> = Vec::new();
     for (line, row) in &t.rows {
         let Some(rel) = row.get(pc).filter(|s| !s.is_empty()) else {
             report.bad_rows.push((manifest.to_path_buf(), *line, "empty path".into()));
@@ -126,6 +156,22 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
                 }
             },
         };
+        let time_s = match time_col {
+            None => None,
+            Some(tc) => {
+                match row.get(tc).and_then(|x| x.trim().parse::<f64>().ok()).filter(|x| x.is_finite() && *x >= 0.0) {
+                    Some(x) => Some(x),
+                    None => {
+                        report.bad_rows.push((
+                            manifest.to_path_buf(),
+                            *line,
+                            "time_s missing, negative or not a number".into(),
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
         let audio = base.join(rel);
         if !audio.is_file() {
             report.missing_audio.push(rel.clone());
@@ -138,7 +184,33 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
             }
             Labels::Quadrant(qc) => row.get(qc).cloned().unwrap_or_default(),
         };
-        if let Some((first_line, first_labels, k)) = by_file.get(&key) {
+        if let Some(time_s) = time_s {
+            match by_point.get(&(key.clone(), time_s.to_bits())) {
+                Some((first_line, first_labels)) if *first_labels != written => {
+                    return Err(DatasetError::ConflictingDuplicate {
+                        manifest: manifest.to_path_buf(),
+                        line: *line,
+                        first_line: *first_line,
+                        audio: key,
+                        labels: format!("{written} at {time_s} s"),
+                        first_labels: first_labels.clone(),
+                    });
+                }
+                Some((first_line, _)) => {
+                    report.merged_duplicates.push((*line, *first_line, format!("{rel} at {time_s} s")));
+                    continue;
+                }
+                None => {
+                    by_point.insert((key.clone(), time_s.to_bits()), (*line, written.clone()));
+                }
+            }
+            if let Some((_, _, k)) = by_file.get(&key) {
+                points[*k].push((time_s, v, a));
+                continue;
+            }
+            points.resize(songs.len() + 1, Vec::new());
+            points[songs.len()].push((time_s, v, a));
+        } else if let Some((first_line, first_labels, k)) = by_file.get(&key) {
             let same = songs[*k].valence == v && songs[*k].arousal == a;
             if !same {
                 return Err(DatasetError::ConflictingDuplicate {
@@ -158,5 +230,20 @@ pub fn load(manifest: &Path, opts: &LoadOptions) -> Result<(Vec<Song>, LoadRepor
         by_file.insert(key, (*line, written, songs.len()));
         songs.push(Song { id, audio, valence: v, arousal: a });
     }
-    Ok((songs, report))
+    let mut series = HashMap::new();
+    for (song, mut pts) in songs.iter_mut().zip(points) {
+        pts.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let n = pts.len() as f64;
+        song.valence = (pts.iter().map(|p| f64::from(p.1)).sum::<f64>() / n) as f32;
+        song.arousal = (pts.iter().map(|p| f64::from(p.2)).sum::<f64>() / n) as f32;
+        series.insert(
+            song.id.clone(),
+            DynamicSeries {
+                times_s: pts.iter().map(|p| p.0).collect(),
+                valence: pts.iter().map(|p| p.1).collect(),
+                arousal: pts.iter().map(|p| p.2).collect(),
+            },
+        );
+    }
+    Ok((songs, report, series))
 }
