@@ -184,6 +184,19 @@ fn synthetic_cache(root: &Path, n: usize, t: u32, seed: u64) -> PathBuf {
     synthetic_cache_of(root, &root.join("manifest.csv"), n, t, seed)
 }
 
+/// Appends one step row whose features are a noisy function of the labels
+/// (column 0 ← arousal, column 1 ← valence, the rest noise around constants).
+fn push_step_row(features: &mut Vec<f32>, v: f32, a: f32, rng: &mut SplitMix64) {
+    for j in 0..RAW_STEP_LEN {
+        let noise = (rng.unit() as f32 - 0.5) * 0.2;
+        features.push(match j {
+            0 => 10.0 * a + noise,
+            1 => -5.0 * v + noise,
+            _ => 100.0 + j as f32 + noise,
+        });
+    }
+}
+
 /// [`synthetic_cache`] recording `dataset` as the dataset path.
 fn synthetic_cache_of(root: &Path, dataset: &Path, n: usize, t: u32, seed: u64) -> PathBuf {
     let context_s = t as f64 * 0.5;
@@ -195,14 +208,7 @@ fn synthetic_cache_of(root: &Path, dataset: &Path, n: usize, t: u32, seed: u64) 
         let (v, a) = (rng.unit() as f32, rng.unit() as f32);
         let mut features = Vec::with_capacity(t as usize * RAW_STEP_LEN);
         for _ in 0..t {
-            for j in 0..RAW_STEP_LEN {
-                let noise = (rng.unit() as f32 - 0.5) * 0.2;
-                features.push(match j {
-                    0 => 10.0 * a + noise,
-                    1 => -5.0 * v + noise,
-                    _ => 100.0 + j as f32 + noise,
-                });
-            }
+            push_step_row(&mut features, v, a, &mut rng);
         }
         let id = format!("song{i}");
         let rows = SongSteps {
@@ -436,5 +442,135 @@ fn quadrant_labelled_sets_are_scored_as_classes() {
     };
     eprintln!("{out}");
     assert!(auc("arousal") > 0.8, "arousal AUC {}", auc("arousal"));
+    let _ = fs::remove_dir_all(&root);
+}
+
+// -------------------------------------------------------- dynamic labels ---
+
+/// Arousal and valence of song `i` at time `t` s: three 10 s sections with
+/// levels drawn from `seed`, held before the first section starts.
+fn section_levels(seed: u64, i: usize) -> [[f32; 2]; 3] {
+    let mut rng = SplitMix64::for_item(seed, 7, i as u64);
+    [0; 3].map(|_| [rng.unit() as f32, rng.unit() as f32])
+}
+
+fn level_at(levels: &[[f32; 2]; 3], t: f64) -> [f32; 2] {
+    levels[((t / 10.0).floor().max(0.0) as usize).min(2)]
+}
+
+/// A cache of `n` 30 s songs (T = 16 steps of 0.5 s; 60 steps each) whose mood
+/// changes every 10 s (column 0 ← arousal, column 1 ← valence at each step, plus
+/// noise), and a time-series manifest rating every song every 0.5 s as an
+/// annotator would: `lag_s` late. Returns the cache directory.
+fn dynamic_cache(root: &Path, n: usize, lag_s: f64) -> PathBuf {
+    let t = 16u32;
+    let manifest = root.join("manifest.csv");
+    let meta = CacheMeta::new(t, 8.0, 1.0, "manifest", &manifest, [0.0, 1.0], false);
+    let dir = root.join(meta.dir_name());
+    meta.create_or_check(&dir).unwrap();
+    fs::create_dir_all(root.join("audio")).unwrap();
+    let mut csv = String::from("path,time_s,valence,arousal\n");
+    let mut rng = SplitMix64::new(11);
+    for i in 0..n {
+        let levels = section_levels(5, i);
+        let id = format!("song{i}");
+        // The manifest loader needs the audio files to exist; their content is not read.
+        fs::write(root.join(format!("audio/{id}.wav")), b"").unwrap();
+        for k in 1..=60 {
+            let tau = f64::from(k) * 0.5;
+            let [v, a] = level_at(&levels, tau - lag_s);
+            csv.push_str(&format!("audio/{id}.wav,{tau},{v:.4},{a:.4}\n"));
+        }
+        let times_s: Vec<f64> = (1..=60).map(|k| f64::from(k) * meta.hop_s).collect();
+        let mut features = Vec::with_capacity(60 * RAW_STEP_LEN);
+        for &time in &times_s {
+            let [v, a] = level_at(&levels, time);
+            push_step_row(&mut features, v, a, &mut rng);
+        }
+        let mean = |d: usize| levels.iter().map(|l| l[d]).sum::<f32>() / 3.0;
+        let rows = SongSteps {
+            id: id.clone(),
+            valence: mean(0),
+            arousal: mean(1),
+            steps: (1..=60).collect(),
+            times_s,
+            features,
+        };
+        write_part(&dir.join(cache::part_name(&id)), &meta, &[rows]).unwrap();
+    }
+    fs::write(&manifest, csv).unwrap();
+    dir
+}
+
+/// The within-song r at the best lag of `reading`/`dimension` in the over-time table.
+fn within_song_r_best(stderr: &str, reading: &str, dimension: &str) -> f64 {
+    let row = stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("| {reading} | {dimension} |")))
+        .unwrap_or_else(|| panic!("no {reading} {dimension} row in {stderr}"));
+    row.split('|').map(str::trim).rfind(|c| !c.is_empty()).unwrap().parse().unwrap()
+}
+
+/// `--labels dynamic` learns the mood of every moment: songs whose mood changes
+/// every 10 s, rated every 0.5 s by annotators 1 s late, trained on windows of
+/// 4 steps (2 s) with the 1 s lag. On held-out songs the per-time-point RMSE
+/// must be at most half the mean baseline's (measured: see docs/training.md),
+/// and the "now" reading must follow the changes inside songs (within-song
+/// r ≥ 0.8).
+#[test]
+fn dynamic_labels_teach_the_mood_of_each_moment() {
+    let root = tmpdir("dynamic");
+    let dir = dynamic_cache(&root, 30, 1.0);
+    let c = dir.to_str().unwrap();
+    let model = root.join("dyn.moodtap");
+    let common = [
+        "train",
+        "--quiet",
+        "--cache",
+        c,
+        "--split",
+        "0.6,0.2,0.2",
+        "--epochs",
+        "30",
+        "--patience",
+        "8",
+        "--lr",
+        "3e-3",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> { common.iter().chain(extra).map(|s| s.to_string()).collect() };
+    let args = with(&["--labels", "dynamic", "--label-lag-s", "1", "--window-steps", "4", "--batch-size", "16"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).chain(["--out", model.to_str().unwrap()]).collect();
+    let (_, err) = ok(&args);
+    eprintln!("dynamic: {err}");
+    assert!(err.contains("dynamic labels, annotator lag 1.0 s, windows of 4 steps"), "{err}");
+    let (ta, tv) = rmse_after(&err, "test:");
+    let (ba, bv) = rmse_after(&err, "mean baseline:");
+    assert!(ta <= 0.5 * ba, "arousal RMSE per time point {ta} vs mean baseline {ba}");
+    assert!(tv <= 0.5 * bv, "valence RMSE per time point {tv} vs mean baseline {bv}");
+    let dynamic_r = within_song_r_best(&err, "now", "arousal");
+    assert!(dynamic_r >= 0.8, "now reading within-song r {dynamic_r}\n{err}");
+    // The model file is an ordinary one: eval --over-time reads the same labels.
+    let (out, _) = ok(&["eval", "--cache", c, "--model", model.to_str().unwrap(), "--over-time"]);
+    assert!(out.contains("| now | arousal |"), "{out}");
+
+    // Errors say what to do.
+    let m = root.join("x.moodtap");
+    let m = m.to_str().unwrap();
+    fails_with(
+        &["train", "--cache", c, "--model", "svr", "--labels", "dynamic", "--out", m],
+        &["SVR", "--labels static"],
+    );
+    fails_with(&["train", "--cache", c, "--labels", "dynamic", "--window-steps", "99", "--out", m], &["4..16"]);
+    fails_with(&["train", "--cache", c, "--labels", "dynamic", "--label-lag-s", "-1", "--out", m], &["0 or more"]);
+    fails_with(&["train", "--cache", c, "--label-lag-s", "1", "--out", m], &["--labels dynamic"]);
+    // Ratings that all fall before the lag has passed leave nothing to learn.
+    fails_with(&["train", "--cache", c, "--labels", "dynamic", "--label-lag-s", "40", "--out", m], &["--label-lag-s"]);
+    // A cache of static labels has no series to train on.
+    let flat = synthetic_cache(&root.join("flat"), 12, 8, 2);
+    fs::write(root.join("flat/manifest.csv"), "path,valence,arousal\n").unwrap();
+    fails_with(
+        &["train", "--cache", flat.to_str().unwrap(), "--labels", "dynamic", "--out", m],
+        &["path,time_s,valence,arousal"],
+    );
     let _ = fs::remove_dir_all(&root);
 }

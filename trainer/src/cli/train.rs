@@ -9,8 +9,10 @@ use clap::Args;
 use super::args::TrainingArgs;
 use super::progress::{epoch_bar, metrics_line, on_progress};
 use crate::cache::{self, CacheRequest};
+use crate::dataset::{dynamic, DatasetKind};
 use crate::output::{check_outputs, write_atomically, OutputFile};
 use crate::plot::{self, Panel, Series};
+use crate::train::windows::{DynamicTargets, DEFAULT_LAG_S};
 use crate::train::{self, ModelKind, SplitSpec, TrainOptions, TrainReport};
 
 /// Arguments of `moodtap train`.
@@ -34,6 +36,23 @@ pub struct TrainArgs {
     /// k-fold cross-validation instead of one split (fold 1's model is written).
     #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub folds: Option<usize>,
+    /// Targets: `static` (one label per song, the paper's setup) or `dynamic` (every
+    /// per-time rating of DEAM, EmoMusic or a manifest with a time_s column, one input
+    /// window each; see docs/training.md, "Dynamic labels").
+    #[arg(long, value_enum, default_value_t = LabelKind::Static)]
+    pub labels: LabelKind,
+    /// With --labels dynamic: the dataset root (or manifest) holding the per-time labels,
+    /// if it has moved since `extract` (default: the path the cache records).
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// With --labels dynamic: the annotators' reaction lag, s; a rating at time τ is the
+    /// target of the music heard up to τ − lag [default: 2].
+    #[arg(long, allow_hyphen_values = true)]
+    pub label_lag_s: Option<f64>,
+    /// With --labels dynamic: steps per training window W (default: the cache's T;
+    /// e.g. 20 steps = 3 s at the default hop, for a model that follows changes quickly).
+    #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
+    pub window_steps: Option<usize>,
     /// Hyper-parameters.
     #[command(flatten)]
     pub training: TrainingArgs,
@@ -48,6 +67,39 @@ pub struct TrainArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// `--labels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabelKind {
+    /// One label per song.
+    Static,
+    /// Per-time ratings.
+    Dynamic,
+}
+
+/// The dynamic targets `args` ask for, read from the cache's dataset; `None` for static labels.
+fn dynamic_targets(args: &TrainArgs, table: &cache::StepTable) -> anyhow::Result<Option<DynamicTargets>> {
+    if args.labels == LabelKind::Static {
+        let only_dynamic = [
+            (args.dataset.is_some(), "--dataset"),
+            (args.label_lag_s.is_some(), "--label-lag-s"),
+            (args.window_steps.is_some(), "--window-steps"),
+        ];
+        if let Some((_, flag)) = only_dynamic.iter().find(|f| f.0) {
+            anyhow::bail!("{flag} applies to per-time training only: add --labels dynamic");
+        }
+        return Ok(None);
+    }
+    let kind: DatasetKind = table.meta.dataset_kind.parse().map_err(anyhow::Error::msg)?;
+    let root = args.dataset.clone().unwrap_or_else(|| PathBuf::from(&table.meta.dataset_path));
+    let series = dynamic::load(kind, &root, &table.meta.load_options())
+        .with_context(|| format!("reading the dynamic labels of {}", root.display()))?;
+    Ok(Some(DynamicTargets {
+        series: std::sync::Arc::new(series),
+        lag_s: args.label_lag_s.unwrap_or(DEFAULT_LAG_S),
+        window_steps: args.window_steps,
+    }))
 }
 
 fn parse_kind(s: &str) -> Result<ModelKind, String> {
@@ -118,6 +170,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         kind: args.model,
         split: args.folds.map_or(SplitSpec::Holdout(args.split), SplitSpec::Folds),
         description: args.description.clone().filter(|d| !d.trim().is_empty()),
+        dynamic: dynamic_targets(args, &table)?,
         ..TrainOptions::default()
     });
     if args.model == ModelKind::Svr && args.plot.is_some() {
@@ -151,8 +204,27 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     } else {
         eprintln!("  fitted in {:.2} s", f.train_s);
     }
+    if let (Some(w), Some(d)) = (f.windows, &opts.dynamic) {
+        eprintln!(
+            "  {}: {} / {} / {} rated time points{}",
+            d.describe(table.meta.steps as usize),
+            w[0],
+            w[1],
+            w[2],
+            if f.unusable_songs > 0 {
+                format!(" ({} songs without usable ratings left out)", f.unusable_songs)
+            } else {
+                String::new()
+            }
+        );
+        eprintln!("  test and baseline below: every rated time point of the test songs");
+    }
     eprintln!("  test:          {}", metrics_line(&f.test));
     eprintln!("  mean baseline: {}", metrics_line(&f.mean_baseline));
+    if let Some(report) = &f.over_time {
+        eprintln!("\nTest songs, every step as the analyzer runs (what `moodtap eval --over-time` reports):\n");
+        eprintln!("{}", crate::eval::over_time::markdown(report));
+    }
     if report.folds.len() > 1 {
         eprintln!(
             "  {}-fold mean:   {} (mean baseline {})",

@@ -109,17 +109,24 @@ impl SongTrack {
     /// The `reading` in effect at `t` s: that of the last step ending at or before
     /// `t`; `None` before the first step or more than one step after the last.
     pub fn estimate_at(&self, reading: Reading, t: f64) -> Option<[f32; 2]> {
-        let i = self.times_s.partition_point(|&s| s <= t + 1e-9);
-        let hop = match self.times_s.len() {
-            0 => return None,
-            1 => self.times_s[0],
-            n => self.times_s[n - 1] - self.times_s[n - 2],
-        };
-        if i == 0 || t > self.times_s[i - 1] + hop + 1e-9 {
-            return None;
-        }
-        Some(self.estimates[reading as usize][i - 1])
+        step_at(&self.times_s, t).map(|i| self.estimates[reading as usize][i])
     }
+}
+
+/// Index of the last step ending at or before `t` s, given the step end times
+/// `times_s` (ascending, evenly spaced); `None` before the first step ends or
+/// more than one step after the last.
+pub fn step_at(times_s: &[f64], t: f64) -> Option<usize> {
+    let i = times_s.partition_point(|&s| s <= t + 1e-9);
+    let hop = match times_s.len() {
+        0 => return None,
+        1 => times_s[0],
+        n => times_s[n - 1] - times_s[n - 2],
+    };
+    if i == 0 || t > times_s[i - 1] + hop + 1e-9 {
+        return None;
+    }
+    Some(i - 1)
 }
 
 /// Over-time scores of one dimension.

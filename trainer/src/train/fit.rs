@@ -41,16 +41,83 @@ pub struct FitConfig {
     pub seed: u64,
 }
 
-/// Songs as the network sees them: `count` inputs of `T × N` values and
-/// `count` target pairs `[valence, arousal]`, both row-major.
+/// Model inputs as the network sees them: fused (z-scored) step rows of the
+/// set's songs, and windows into them. Input `i` is the last `T` rows of
+/// window `i`, with zero rows in front when the window has fewer (as while
+/// the analyzer's context fills), and its target pair `[valence, arousal]`.
+///
+/// With static labels every song gives one window, its last `T` steps; with
+/// dynamic labels a song gives one window per rated time point
+/// ([`super::windows`]). Rows are stored once per song, so thousands of
+/// overlapping windows cost no more memory than the songs themselves.
 #[derive(Debug, Clone, Default)]
 pub struct SongSet {
-    /// `count × T × N` z-scored inputs.
-    pub inputs: Vec<f32>,
-    /// `count × 2` labels in [0, 1].
-    pub targets: Vec<f32>,
-    /// Number of songs.
-    pub count: usize,
+    /// Fused rows of every song, song after song, `N` values each.
+    rows: Vec<f32>,
+    /// Per input: the rows `start..end` it may show (the last `T` of them).
+    windows: Vec<(usize, usize)>,
+    /// `len() × 2` labels in [0, 1].
+    targets: Vec<f32>,
+    /// Steps per input `T`.
+    t: usize,
+    /// Inputs per step `N`.
+    n: usize,
+}
+
+impl SongSet {
+    /// An empty set of `t × n` inputs.
+    pub fn new(t: usize, n: usize) -> Self {
+        Self { t, n, ..Self::default() }
+    }
+
+    /// Appends a song's fused rows (`N` values each); returns the index of its
+    /// first row, for [`push_window`](Self::push_window).
+    pub fn push_rows(&mut self, rows: &[f32]) -> usize {
+        debug_assert_eq!(rows.len() % self.n.max(1), 0);
+        let first = self.rows.len() / self.n.max(1);
+        self.rows.extend_from_slice(rows);
+        first
+    }
+
+    /// Rows stored so far.
+    pub fn n_rows(&self) -> usize {
+        self.rows.len() / self.n.max(1)
+    }
+
+    /// Adds an input showing rows `start..end` (the last `T` of them) with `target`.
+    pub fn push_window(&mut self, start: usize, end: usize, target: [f32; 2]) {
+        debug_assert!(start < end && end <= self.n_rows());
+        self.windows.push((start, end));
+        self.targets.extend(target);
+    }
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// True without inputs.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// `len() × 2` targets.
+    pub fn targets(&self) -> &[f32] {
+        &self.targets
+    }
+
+    /// `(T, N)` of the inputs.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.t, self.n)
+    }
+
+    /// Appends input `i` (`T × N` values, row-major) to `out`.
+    pub fn write_input(&self, i: usize, out: &mut Vec<f32>) {
+        let (start, end) = self.windows[i];
+        let have = (end - start).min(self.t);
+        out.extend(std::iter::repeat_n(0.0, (self.t - have) * self.n));
+        out.extend_from_slice(&self.rows[(end - have) * self.n..end * self.n]);
+    }
 }
 
 /// One epoch of the learning curve.
@@ -95,13 +162,16 @@ pub enum FitError {
     Diverged(usize),
 }
 
-/// Predictions `count × 2` of `network` (inference mode) for `set`, in
-/// chunks of [`VALIDATION_CHUNK`] songs.
-fn predict(trainer: &Trainer, set: &SongSet, per_song: usize) -> Result<Vec<f32>, FitError> {
-    let mut out = Vec::with_capacity(set.count * 2);
-    for chunk in set.inputs.chunks(VALIDATION_CHUNK * per_song) {
-        let batch = chunk.len() / per_song;
-        out.extend(trainer.predict(chunk, batch).map_err(|e| FitError::Shape(e.to_string()))?);
+/// Predictions `len() × 2` of `network` (inference mode) for `set`, in
+/// chunks of [`VALIDATION_CHUNK`] inputs.
+fn predict(trainer: &Trainer, set: &SongSet) -> Result<Vec<f32>, FitError> {
+    let mut out = Vec::with_capacity(set.len() * 2);
+    let mut chunk = Vec::new();
+    for first in (0..set.len()).step_by(VALIDATION_CHUNK) {
+        let last = (first + VALIDATION_CHUNK).min(set.len());
+        chunk.clear();
+        (first..last).for_each(|i| set.write_input(i, &mut chunk));
+        out.extend(trainer.predict(&chunk, last - first).map_err(|e| FitError::Shape(e.to_string()))?);
     }
     Ok(out)
 }
@@ -116,14 +186,12 @@ pub fn fit(
     validation: &SongSet,
     mut on_epoch: impl FnMut(&EpochRecord, usize),
 ) -> Result<Fitted, FitError> {
-    let per_song = config.t_steps * config.n_features;
     for (what, set) in [("training", train), ("validation", validation)] {
-        if set.count == 0 || set.inputs.len() != set.count * per_song || set.targets.len() != set.count * 2 {
+        if set.is_empty() || set.shape() != (config.t_steps, config.n_features) {
             return Err(FitError::Shape(format!(
-                "{what} set: {} songs, {} input and {} target values for T = {}, N = {}",
-                set.count,
-                set.inputs.len(),
-                set.targets.len(),
+                "{what} set: {} inputs of {:?} (T, N) for T = {}, N = {}",
+                set.len(),
+                set.shape(),
                 config.t_steps,
                 config.n_features
             )));
@@ -136,7 +204,7 @@ pub fn fit(
         .with_batch_size(config.batch_size)
         .with_seed(config.seed);
     let mut trainer = Trainer::new(training, device);
-    let mut order: Vec<usize> = (0..train.count).collect();
+    let mut order: Vec<usize> = (0..train.len()).collect();
     let (mut x_buf, mut y_buf) = (Vec::new(), Vec::new());
     let mut curve = Vec::new();
     let mut best: Option<(f64, usize, Network)> = None;
@@ -152,7 +220,7 @@ pub fn fit(
             x_buf.clear();
             y_buf.clear();
             for &s in batch {
-                x_buf.extend_from_slice(&train.inputs[s * per_song..(s + 1) * per_song]);
+                train.write_input(s, &mut x_buf);
                 y_buf.extend_from_slice(&train.targets[s * 2..s * 2 + 2]);
             }
             let (x, y) =
@@ -164,7 +232,7 @@ pub fn fit(
             loss_sum += f64::from(loss);
             batches += 1;
         }
-        let pred = predict(&trainer, validation, per_song)?;
+        let pred = predict(&trainer, validation)?;
         let m = metrics(&pred, &validation.targets);
         let record = EpochRecord {
             epoch,

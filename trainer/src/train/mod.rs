@@ -19,6 +19,7 @@ pub mod fit;
 pub mod inputs;
 pub mod split;
 pub mod svr;
+pub mod windows;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -34,11 +35,14 @@ use moodtap_core::model::{
 use crate::cache::StepTable;
 use crate::eval::EvalModel;
 use backend::{Backend, BackendUnavailable};
-use fit::{EpochRecord, FitConfig, FitError, SongSet};
-use inputs::{fit_fusion, labels, song_input, song_mean, FeatureChoice, FeatureColumns, InputError};
+use fit::{EpochRecord, FitConfig, FitError};
+use inputs::{fit_fusion, labels, song_mean, FeatureChoice, FeatureColumns, InputError};
 use moodtap_core::fusion::Fusion;
 use split::{Split, SplitError};
 use svr::{SvrError, SvrModel};
+use windows::{dynamic_set, static_set, DynamicTargets};
+
+use crate::eval::over_time::{self, OverTimeReport};
 
 /// What to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,9 @@ pub struct TrainOptions {
     /// What the data is, in words, for the model's provenance (the plugin shows
     /// it as "trained on …"); `None` records the dataset kind (`deam`, `manifest`, …).
     pub description: Option<String>,
+    /// Per-time targets (`--labels dynamic`, [`windows`]); `None`: one static
+    /// label per song.
+    pub dynamic: Option<DynamicTargets>,
 }
 
 impl Default for TrainOptions {
@@ -125,6 +132,7 @@ impl Default for TrainOptions {
             features: FeatureChoice::Default,
             backend: Backend::Flex,
             description: None,
+            dynamic: None,
         }
     }
 }
@@ -156,6 +164,9 @@ pub enum TrainError {
     /// Bad option.
     #[error("{0}")]
     Options(String),
+    /// The model's columns do not fit the cache (over-time evaluation).
+    #[error(transparent)]
+    Fusion(#[from] moodtap_core::fusion::FusionError),
 }
 
 /// Progress events of a training run, for the command line.
@@ -194,6 +205,13 @@ pub struct FoldResult {
     pub best_epoch: usize,
     /// Wall-clock fitting time, s.
     pub train_s: f64,
+    /// Dynamic labels: training inputs (rated time points) per part.
+    pub windows: Option<[usize; 3]>,
+    /// Dynamic labels: songs of the split left out for want of usable ratings.
+    pub unusable_songs: usize,
+    /// Dynamic labels: the test songs scored over time, both readings
+    /// (what `moodtap eval --over-time` reports).
+    pub over_time: Option<OverTimeReport>,
 }
 
 /// Result of [`train`].
@@ -242,19 +260,6 @@ pub fn provenance_date() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn song_set(table: &StepTable, songs: &[usize], fusion: &Fusion, t: usize) -> SongSet {
-    let mut set = SongSet {
-        inputs: Vec::with_capacity(songs.len() * t * fusion.n_features()),
-        targets: Vec::with_capacity(songs.len() * 2),
-        count: songs.len(),
-    };
-    for &s in songs {
-        song_input(&table.songs[s], fusion, t, &mut set.inputs);
-        set.targets.extend(labels(&table.songs[s]));
-    }
-    set
-}
-
 fn targets(table: &StepTable, songs: &[usize]) -> Vec<f32> {
     songs.iter().flat_map(|&s| labels(&table.songs[s])).collect()
 }
@@ -287,8 +292,9 @@ impl RunContext<'_> {
             date: provenance_date(),
             trainer_version: crate::cache::MOODTAP_VERSION.to_string(),
             notes: format!(
-                "moodtap train --model {}; features: {}; cache {}; lr {}, batch {}, patience {}",
+                "moodtap train --model {}; {}; features: {}; cache {}; lr {}, batch {}, patience {}",
                 self.opts.kind.name(),
+                self.opts.dynamic.as_ref().map_or("static labels".to_string(), |d| d.describe(meta.steps as usize)),
                 self.cols.source,
                 self.table.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                 self.opts.learning_rate,
@@ -318,11 +324,44 @@ impl RunContext<'_> {
         let t = table.meta.steps as usize;
         let fusion = fit_fusion(table, &split.train, cols);
         let started = Instant::now();
+        // Dynamic labels: the windows per part, the mean training target (the
+        // baseline), the songs left out.
+        let mut dynamic_parts: Option<([usize; 3], [f64; 2], usize)> = None;
         let (mut model, curve, best_epoch, train_s, mut provenance) = match opts.kind {
             ModelKind::Network(architecture) => {
+                let (train, validation, w) = match &opts.dynamic {
+                    None => (
+                        static_set(table, &split.train, &fusion, t),
+                        static_set(table, &split.validation, &fusion, t),
+                        t,
+                    ),
+                    Some(d) => {
+                        let w = d.window(t);
+                        let tr = dynamic_set(table, &split.train, &fusion, d, w);
+                        let va = dynamic_set(table, &split.validation, &fusion, d, w);
+                        let te = dynamic_set(table, &split.test, &fusion, d, w);
+                        for (part, set) in [("training", &tr), ("validation", &va), ("test", &te)] {
+                            if set.set.is_empty() {
+                                return Err(TrainError::Options(format!(
+                                    "no {part} song has a dynamic rating inside its audio (after the {:.1} s lag): \
+                                     are these the dataset's dynamic labels (--dataset), and is --label-lag-s \
+                                     shorter than the clips?",
+                                    d.lag_s
+                                )));
+                            }
+                        }
+                        let n = tr.set.len() as f64;
+                        let mean = [0, 1].map(|k| {
+                            tr.set.targets().iter().skip(k).step_by(2).map(|&x| f64::from(x)).sum::<f64>() / n
+                        });
+                        let unusable = tr.unusable.len() + va.unusable.len() + te.unusable.len();
+                        dynamic_parts = Some(([tr.set.len(), va.set.len(), te.set.len()], mean, unusable));
+                        (tr.set, va.set, w)
+                    }
+                };
                 let cfg = FitConfig {
                     architecture,
-                    t_steps: t,
+                    t_steps: w,
                     n_features: cols.len(),
                     max_epochs: opts.max_epochs,
                     patience: opts.patience.max(1),
@@ -330,8 +369,6 @@ impl RunContext<'_> {
                     learning_rate: opts.learning_rate,
                     seed: opts.seed,
                 };
-                let train = song_set(table, &split.train, &fusion, t);
-                let validation = song_set(table, &split.validation, &fusion, t);
                 let fitted = fit::fit(&cfg, self.device.clone(), &train, &validation, |record, best_epoch| {
                     progress(TrainProgress::Epoch { record, best_epoch })
                 })?;
@@ -384,8 +421,17 @@ impl RunContext<'_> {
                 (EvalModel::Svr(Box::new(m)), Vec::new(), 0, train_s, provenance)
             }
         };
-        let pred = model.predict_songs(table, &split.test)?;
-        let test = metrics(&pred, &targets(table, &split.test));
+        let (test, baseline, over_time) = match (&opts.dynamic, &mut model, dynamic_parts) {
+            (Some(d), EvalModel::Network(loaded), Some((_, mean, _))) => {
+                let (test, baseline) = dynamic_test(table, &split.test, &fusion, loaded, d, mean, &self.device)?;
+                let (report, _) = over_time::evaluate(loaded, table, &split.test, &d.series, None, || ())?;
+                (test, baseline, Some(report))
+            }
+            _ => {
+                let pred = model.predict_songs(table, &split.test)?;
+                (metrics(&pred, &targets(table, &split.test)), mean_baseline(table, split), None)
+            }
+        };
         provenance.metrics = Some(test);
         let bytes = match model {
             EvalModel::Network(loaded) => {
@@ -401,13 +447,49 @@ impl RunContext<'_> {
         let result = FoldResult {
             counts: [split.train.len(), split.validation.len(), split.test.len()],
             test,
-            mean_baseline: mean_baseline(table, split),
+            mean_baseline: baseline,
             curve,
             best_epoch,
             train_s,
+            windows: dynamic_parts.map(|p| p.0),
+            unusable_songs: dynamic_parts.map_or(0, |p| p.2),
+            over_time,
         };
         Ok((bytes, result))
     }
+}
+
+/// Test metrics over every rated time point of the `test` songs (one window
+/// each, as in training) and those of predicting the mean training target,
+/// `mean`, everywhere. The network is run on `W`-step inputs, as it was trained.
+fn dynamic_test(
+    table: &StepTable,
+    test: &[usize],
+    fusion: &Fusion,
+    loaded: &LoadedModel,
+    d: &DynamicTargets,
+    mean: [f64; 2],
+    device: &Device,
+) -> Result<(Metrics, Metrics), TrainError> {
+    let meta = loaded.metadata();
+    let w = d.window(meta.t_steps);
+    let set = dynamic_set(table, test, fusion, d, w).set;
+    let mut windowed = meta.clone();
+    windowed.t_steps = w;
+    windowed.context_s = meta.hop_s * w as f64;
+    windowed.model = ModelConfig { t_steps: w, ..meta.model.clone() };
+    let mut model = LoadedModel::from_network(windowed, loaded.network().clone(), device.clone())?;
+    let mut input = Vec::with_capacity(model.input_len());
+    let mut pred = Vec::with_capacity(set.len() * 2);
+    for i in 0..set.len() {
+        input.clear();
+        set.write_input(i, &mut input);
+        // `input` is W × N by construction.
+        let e = model.predict(&input).map_err(|e| TrainError::Options(e.to_string()))?;
+        pred.extend([e.valence, e.arousal]);
+    }
+    let baseline: Vec<f32> = (0..set.len()).flat_map(|_| [mean[0] as f32, mean[1] as f32]).collect();
+    Ok((metrics(&pred, set.targets()), metrics(&baseline, set.targets())))
 }
 
 /// Trains on `table` as `opts` says. `progress` sees every fold start and epoch.
@@ -418,6 +500,25 @@ pub fn train(
 ) -> Result<TrainReport, TrainError> {
     if opts.max_epochs == 0 {
         return Err(TrainError::Options("--epochs must be at least 1".into()));
+    }
+    if let Some(d) = &opts.dynamic {
+        if opts.kind == ModelKind::Svr {
+            return Err(TrainError::Options(
+                "--labels dynamic trains the networks; the SVR baseline fits one value per song (use --labels static)"
+                    .into(),
+            ));
+        }
+        let t = table.meta.steps as usize;
+        let w = d.window(t);
+        if !(moodtap_core::model::config::MIN_T_STEPS..=t).contains(&w) {
+            return Err(TrainError::Options(format!(
+                "--window-steps {w}: give {}..{t} (the cache's T)",
+                moodtap_core::model::config::MIN_T_STEPS
+            )));
+        }
+        if !(d.lag_s.is_finite() && d.lag_s >= 0.0) {
+            return Err(TrainError::Options(format!("--label-lag-s {}: give 0 or more seconds", d.lag_s)));
+        }
     }
     let device = opts.backend.device()?;
     let cols = FeatureColumns::choose(table, &opts.features)?;
