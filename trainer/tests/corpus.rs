@@ -384,7 +384,7 @@ fn output_is_bit_identical_across_runs_and_thread_counts() {
     let r = renderer();
     let run = |name: &str, threads: usize| {
         let out = tmp(name);
-        let cfg = CorpusConfig { out: out.clone(), count: 7, seed: 5, duration_s: 3.0, threads };
+        let cfg = CorpusConfig { out: out.clone(), count: 7, seed: 5, duration_s: 3.0, threads, sections: 1 };
         corpus::generate(&cfg, &r, &|| {}).expect("corpus generates");
         read_tree(&out)
     };
@@ -407,8 +407,12 @@ fn output_is_bit_identical_across_runs_and_thread_counts() {
     assert_eq!(format!("{hash:016x}"), PINNED_CORPUS_HASH, "corpus content changed");
     // A different seed gives a different corpus.
     let out = tmp("det_d");
-    corpus::generate(&CorpusConfig { out: out.clone(), count: 7, seed: 6, duration_s: 3.0, threads: 2 }, &r, &|| {})
-        .expect("generates");
+    corpus::generate(
+        &CorpusConfig { out: out.clone(), count: 7, seed: 6, duration_s: 3.0, threads: 2, sections: 1 },
+        &r,
+        &|| {},
+    )
+    .expect("generates");
     assert!(read_tree(&out) != a);
     // Manifest shape: header + 7 rows, labels in [0, 1].
     let manifest =
@@ -486,4 +490,74 @@ fn bad_arguments_give_clear_errors() {
         moodtap(&["corpus", "--out", cd, "--count", "2", "--duration-s", "2", "--soundfont", sf, "--quiet"]);
     assert!(ok, "{err}");
     assert!(corpus_dir.join("audio/00001.wav").is_file() && !corpus_dir.join("audio/00002.wav").exists());
+}
+
+/// `--sections`: pieces whose mood changes. Bit-identical for any thread count;
+/// the manifest is a time series (a row every 0.5 s naming the section heard,
+/// whose labels are that section's) that the dataset loader reads back with
+/// the mean as static label; `sections.csv` lists the sections with their cues;
+/// each section's loudness cue is audible in its stretch of the file (RMS
+/// level within 3 dB of the section's rendered level, outside the overlaps).
+#[test]
+fn sectioned_excerpts_change_mood_audibly_and_carry_per_time_labels() {
+    use moodtap_trainer::dataset::{self, dynamic, DatasetKind, LoadOptions};
+    let r = renderer();
+    let run = |name: &str, threads: usize| {
+        let out = tmp(name);
+        let cfg = CorpusConfig { out: out.clone(), count: 3, seed: 9, duration_s: 12.0, threads, sections: 3 };
+        let summary = corpus::generate(&cfg, &r, &|| {}).expect("corpus generates");
+        (out, summary)
+    };
+    let (out, summary) = run("sections_a", 1);
+    let (out_b, _) = run("sections_b", 2);
+    assert!(read_tree(&out) == read_tree(&out_b), "1 vs 2 threads differ");
+    assert_eq!(summary.excerpts.len(), 9, "3 excerpts × 3 sections");
+
+    let manifest = out.join("manifest.csv");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "path,time_s,valence,arousal,section");
+    assert_eq!(lines.len(), 1 + 3 * 24, "a row every 0.5 s of 12 s");
+    for l in &lines[1..] {
+        let f: Vec<&str> = l.split(',').collect();
+        let (t, k): (f64, usize) = (f[1].parse().unwrap(), f[4].parse().unwrap());
+        let e = summary.excerpts.iter().find(|e| e.rel_path == f[0] && e.section == k).unwrap();
+        assert_eq!(k, (((t - 0.25) / 4.0).floor() as usize).min(2));
+        assert_eq!(f[2], format!("{:.6}", e.valence));
+        assert_eq!(f[3], format!("{:.6}", e.arousal));
+    }
+    let opts = LoadOptions { swap_va: false, scale: Some((0.0, 1.0)) };
+    let d = dataset::load(DatasetKind::Manifest, &manifest, &opts).unwrap();
+    assert_eq!(d.songs.len(), 3);
+    let series = dynamic::load(DatasetKind::Manifest, &manifest, &opts).unwrap();
+    for song in &d.songs {
+        let s = &series[&song.id];
+        assert_eq!(s.len(), 24);
+        let mean = s.arousal.iter().map(|&x| f64::from(x)).sum::<f64>() / 24.0;
+        assert!((f64::from(song.arousal) - mean).abs() < 1e-6);
+    }
+    let sections = std::fs::read_to_string(out.join("sections.csv")).unwrap();
+    assert!(sections.starts_with("path,section,start_s,end_s,valence,arousal,mode,"));
+    assert_eq!(sections.lines().count(), 1 + 9);
+
+    // Loudness per section: the file's RMS level over each section's stretch
+    // (skipping the overlap and the next section's first 0.3 s) follows the
+    // section's own rendered level.
+    let mut levels = Vec::new();
+    for e in &summary.excerpts {
+        let wav = hound::WavReader::open(out.join(&e.rel_path)).unwrap();
+        let x: Vec<f32> = wav.into_samples::<i16>().map(|s| f32::from(s.unwrap()) / 32768.0).collect();
+        let start = ((e.section as f64 * 4.0 + 0.3) * SR) as usize;
+        let end = ((e.section as f64 * 4.0 + 3.7) * SR) as usize;
+        levels.push((rms_db(&x[start..end]), e.level_db));
+    }
+    let (heard, rendered): (Vec<f64>, Vec<f64>) = levels.iter().copied().unzip();
+    let r_level = pearson(&heard, &rendered).unwrap();
+    assert!(r_level > 0.9, "section levels heard vs rendered r = {r_level}: {levels:?}");
+    let spread = rendered.iter().cloned().fold(f64::MIN, f64::max) - rendered.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 3.0, "the sections should differ in level: {levels:?}");
+    // Out-of-range sections are refused with the allowed range.
+    let bad = CorpusConfig { out: tmp("sections_bad"), count: 1, seed: 1, duration_s: 12.0, threads: 1, sections: 4 };
+    let e = bad.validate().unwrap_err().to_string();
+    assert!(e.contains("between 1 and 3"), "{e}");
 }

@@ -23,6 +23,11 @@ pub struct CorpusArgs {
     /// Length of each excerpt, seconds.
     #[arg(long, default_value_t = corpus::DEFAULT_DURATION_S)]
     pub duration_s: f64,
+    /// Sections per excerpt whose cues (tempo, mode, loudness, density, register) change
+    /// from one to the next; with 2 or more the manifest carries a label every 0.5 s
+    /// (path,time_s,valence,arousal) for `moodtap train --labels dynamic --label-lag-s 0`.
+    #[arg(long, default_value_t = 1, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
+    pub sections: usize,
     /// General MIDI SoundFont (SF2) used for synthesis.
     #[arg(long, env = "MOODTAP_SOUNDFONT", default_value = corpus::DEFAULT_SOUNDFONT)]
     pub soundfont: PathBuf,
@@ -42,6 +47,7 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<()> {
         seed: args.seed,
         duration_s: args.duration_s,
         threads: args.threads,
+        sections: args.sections,
     };
     cfg.validate()?;
     let renderer = corpus::Renderer::new(&args.soundfont)?;
@@ -52,10 +58,10 @@ pub fn run(args: &CorpusArgs) -> anyhow::Result<()> {
     let summary = corpus::generate(&cfg, &renderer, &|| bar.inc(1))
         .with_context(|| format!("generating the corpus in {}", args.out.display()))?;
     bar.finish_and_clear();
-    let limited = summary.excerpts.iter().filter(|e| e.limited_share > 0.0).count();
+    let limited = summary.excerpts.chunks(cfg.sections).filter(|e| e.iter().any(|s| s.limited_share > 0.0)).count();
     eprintln!(
         "moodtap corpus: {} excerpts of {} s in {:.1} s; manifest {} (labels on a 0-1 scale: train with --scale 0,1); {} excerpt(s) touched the limiter",
-        summary.excerpts.len(),
+        summary.excerpts.len() / cfg.sections,
         cfg.duration_s,
         started.elapsed().as_secs_f64(),
         summary.manifest.display(),

@@ -14,6 +14,12 @@
 //! - `corpus.json`: generator provenance (arguments, SoundFont hash, label
 //!   model version).
 //!
+//! With `sections > 1` ([`sections`]: pieces whose mood changes) the manifest
+//! is in the time-series form instead, `path,time_s,valence,arousal,section`,
+//! one row per 0.5 s (static label = the mean, as for any time-series
+//! manifest), and `sections.csv` holds one row per section:
+//! `path,section,start_s,end_s,valence,arousal` and the cue columns above.
+//!
 //! An existing `out` must be empty or a previous corpus (it has
 //! `corpus.json`); numbered WAVs of a previous, larger corpus are removed.
 //!
@@ -25,6 +31,7 @@ pub mod cues;
 pub mod labels;
 pub mod render;
 pub mod score;
+pub mod sections;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -93,6 +100,9 @@ pub struct CorpusConfig {
     pub duration_s: f64,
     /// Worker threads; 0 = one per core. Does not affect the output.
     pub threads: usize,
+    /// Sections per excerpt, 1..=[`sections::MAX_SECTIONS`] (1: one mood per
+    /// excerpt, the static corpus).
+    pub sections: usize,
 }
 
 impl CorpusConfig {
@@ -111,11 +121,21 @@ impl CorpusConfig {
                 self.duration_s
             )));
         }
+        let max = sections::MAX_SECTIONS.min((self.duration_s / sections::MIN_SECTION_S).floor() as usize).max(1);
+        if !(1..=max).contains(&self.sections) {
+            return Err(CorpusError::InvalidArgument(format!(
+                "--sections must be between 1 and {max} for {} s excerpts (at most {}, each at least {} s), got {}",
+                self.duration_s,
+                sections::MAX_SECTIONS,
+                sections::MIN_SECTION_S,
+                self.sections
+            )));
+        }
         Ok(())
     }
 }
 
-/// One manifest row.
+/// One manifest row (one per section of a sectioned corpus).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Excerpt {
     /// Path relative to the output directory.
@@ -134,6 +154,8 @@ pub struct Excerpt {
     pub peak_db: f64,
     /// Share of samples touched by the limiter.
     pub limited_share: f64,
+    /// Section index (0 without sections).
+    pub section: usize,
 }
 
 /// Summary of a finished run.
@@ -141,7 +163,7 @@ pub struct Excerpt {
 pub struct CorpusSummary {
     /// Manifest path.
     pub manifest: PathBuf,
-    /// Rows written, in index order.
+    /// Rows written, in index order (sections of one excerpt in order).
     pub excerpts: Vec<Excerpt>,
 }
 
@@ -178,10 +200,15 @@ pub fn generate(
         .build()
         .map_err(|e| CorpusError::Threads(e.to_string()))?;
     let excerpts: Vec<Excerpt> = pool.install(|| {
-        all_cues
+        let per_excerpt: Vec<Vec<Excerpt>> = all_cues
             .par_iter()
             .enumerate()
             .map(|(i, c)| {
+                if cfg.sections > 1 {
+                    let rows = sectioned_excerpt(cfg, renderer, i, c)?;
+                    progress();
+                    return Ok(rows);
+                }
                 let rel_path = format!("audio/{i:05}.wav");
                 let path = cfg.out.join(&rel_path);
                 let (score, rendered) = render_excerpt(renderer, c, cfg.seed, i as u64, cfg.duration_s)?;
@@ -189,7 +216,7 @@ pub fn generate(
                     .map_err(|source| CorpusError::Wav { path: path.clone(), source })?;
                 let (valence, arousal) = labels::label(c);
                 progress();
-                Ok(Excerpt {
+                Ok(vec![Excerpt {
                     rel_path,
                     cues: c.clone(),
                     valence,
@@ -198,16 +225,89 @@ pub fn generate(
                     level_db: rendered.level_db,
                     peak_db: rendered.peak_db,
                     limited_share: rendered.limited_share,
-                })
+                    section: 0,
+                }])
             })
-            .collect::<Result<Vec<_>, CorpusError>>()
+            .collect::<Result<Vec<_>, CorpusError>>()?;
+        Ok::<_, CorpusError>(per_excerpt.into_iter().flatten().collect())
     })?;
 
     let manifest = cfg.out.join("manifest.csv");
-    write_text(&manifest, &manifest_csv(&excerpts, cfg.duration_s))?;
+    if cfg.sections > 1 {
+        write_text(&manifest, &time_series_csv(&excerpts, cfg))?;
+        write_text(&cfg.out.join("sections.csv"), &sections_csv(&excerpts, cfg))?;
+    } else {
+        write_text(&manifest, &manifest_csv(&excerpts, cfg.duration_s))?;
+    }
     let meta = cfg.out.join("corpus.json");
     write_text(&meta, &metadata_json(cfg, renderer))?;
     Ok(CorpusSummary { manifest, excerpts })
+}
+
+/// Renders excerpt `i` as `cfg.sections` sections starting from cues `first`,
+/// writes its WAV and returns one row per section.
+fn sectioned_excerpt(
+    cfg: &CorpusConfig,
+    renderer: &Renderer,
+    i: usize,
+    first: &Cues,
+) -> Result<Vec<Excerpt>, CorpusError> {
+    let rel_path = format!("audio/{i:05}.wav");
+    let path = cfg.out.join(&rel_path);
+    let cues = sections::section_cues(first, cfg.seed, i as u64, cfg.sections);
+    let (parts, samples) = sections::render_sections(renderer, &cues, cfg.seed, i as u64, cfg.duration_s)?;
+    render::write_wav(&path, &samples).map_err(|source| CorpusError::Wav { path: path.clone(), source })?;
+    Ok(cues
+        .into_iter()
+        .zip(parts)
+        .enumerate()
+        .map(|(k, (c, part))| {
+            let (valence, arousal) = labels::label(&c);
+            Excerpt {
+                rel_path: rel_path.clone(),
+                cues: c,
+                valence,
+                arousal,
+                score: part.score.stats,
+                level_db: part.rendered.level_db,
+                peak_db: part.rendered.peak_db,
+                limited_share: part.rendered.limited_share,
+                section: k,
+            }
+        })
+        .collect())
+}
+
+/// The time-series manifest of a sectioned corpus (rows: see the module docs).
+fn time_series_csv(rows: &[Excerpt], cfg: &CorpusConfig) -> String {
+    let mut s = String::from("path,time_s,valence,arousal,section\n");
+    for excerpt in rows.chunks(cfg.sections) {
+        for t in sections::rating_times(cfg.duration_s) {
+            let k = sections::section_at(t, cfg.sections, cfg.duration_s);
+            let r = &excerpt[k];
+            let _ = writeln!(s, "{},{t:.1},{:.6},{:.6},{k}", r.rel_path, r.valence, r.arousal);
+        }
+    }
+    s
+}
+
+/// One row per section: where it sits, its labels and its cue columns.
+fn sections_csv(rows: &[Excerpt], cfg: &CorpusConfig) -> String {
+    let mut s = format!("path,section,start_s,end_s,valence,arousal,{}\n", cue_header());
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{:.3},{:.3},{:.6},{:.6},{}",
+            r.rel_path,
+            r.section,
+            sections::section_start_s(r.section, cfg.sections, cfg.duration_s),
+            sections::section_start_s(r.section + 1, cfg.sections, cfg.duration_s),
+            r.valence,
+            r.arousal,
+            cue_values(r, cfg.duration_s)
+        );
+    }
+    s
 }
 
 /// Accepts a missing or empty output directory, or a previous corpus
@@ -292,56 +392,57 @@ pub const MANIFEST_COLUMNS: [(&str, &str); 32] = [
     ("label_model", "label model version"),
 ];
 
+/// `,`-joined names of [`MANIFEST_COLUMNS`].
+fn cue_header() -> String {
+    MANIFEST_COLUMNS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(",")
+}
+
+/// The [`MANIFEST_COLUMNS`] values of `r`, `,`-joined.
+fn cue_values(r: &Excerpt, duration_s: f64) -> String {
+    let c = &r.cues;
+    let st = &r.score;
+    // Fixed precision keeps the file stable and diff-friendly.
+    format!(
+        "{},{},{:.3},{:.6},{:.3},{},{:.6},{:.6},{:.3},{:.6},{:.1},{:.2},{:.6},{:.6},{:.6},{},{},{},{},{},{},{},{:.3},{:.4},{:.4},{:.3},{:.4},{:.4},{:.3},{:.3},{:.6},{}",
+        c.mode.name(),
+        c.key_pc,
+        c.tempo_bpm,
+        c.loudness,
+        c.level_db(),
+        c.dynamics.name(),
+        c.articulation,
+        c.register,
+        c.register_midi(),
+        c.brightness,
+        c.cutoff_hz(),
+        c.shelf_db(),
+        c.timbre_brightness(),
+        c.dissonance,
+        c.density_npb,
+        c.melody.name(),
+        c.melody.melody_program(),
+        c.accompaniment.name(),
+        c.accompaniment.chord_program(),
+        c.accompaniment.bass_program(),
+        c.drums as u8,
+        c.meter.beats(),
+        duration_s,
+        st.melody_npb,
+        st.onsets_per_s,
+        st.melody_mean_midi,
+        st.dissonance_index,
+        st.chromatic_share,
+        r.level_db,
+        r.peak_db,
+        r.limited_share,
+        labels::LABEL_MODEL_VERSION,
+    )
+}
+
 fn manifest_csv(rows: &[Excerpt], duration_s: f64) -> String {
-    let mut s = String::from("path,valence,arousal");
-    for (name, _) in MANIFEST_COLUMNS {
-        s.push(',');
-        s.push_str(name);
-    }
-    s.push('\n');
+    let mut s = format!("path,valence,arousal,{}\n", cue_header());
     for r in rows {
-        let c = &r.cues;
-        let st = &r.score;
-        // Fixed precision keeps the file stable and diff-friendly.
-        let _ = writeln!(
-            s,
-            "{},{:.6},{:.6},{},{},{:.3},{:.6},{:.3},{},{:.6},{:.6},{:.3},{:.6},{:.1},{:.2},{:.6},{:.6},{:.6},{},{},{},{},{},{},{},{:.3},{:.4},{:.4},{:.3},{:.4},{:.4},{:.3},{:.3},{:.6},{}",
-            r.rel_path,
-            r.valence,
-            r.arousal,
-            c.mode.name(),
-            c.key_pc,
-            c.tempo_bpm,
-            c.loudness,
-            c.level_db(),
-            c.dynamics.name(),
-            c.articulation,
-            c.register,
-            c.register_midi(),
-            c.brightness,
-            c.cutoff_hz(),
-            c.shelf_db(),
-            c.timbre_brightness(),
-            c.dissonance,
-            c.density_npb,
-            c.melody.name(),
-            c.melody.melody_program(),
-            c.accompaniment.name(),
-            c.accompaniment.chord_program(),
-            c.accompaniment.bass_program(),
-            c.drums as u8,
-            c.meter.beats(),
-            duration_s,
-            st.melody_npb,
-            st.onsets_per_s,
-            st.melody_mean_midi,
-            st.dissonance_index,
-            st.chromatic_share,
-            r.level_db,
-            r.peak_db,
-            r.limited_share,
-            labels::LABEL_MODEL_VERSION,
-        );
+        let _ = writeln!(s, "{},{:.6},{:.6},{}", r.rel_path, r.valence, r.arousal, cue_values(r, duration_s));
     }
     s
 }
@@ -368,6 +469,12 @@ fn metadata_json(cfg: &CorpusConfig, renderer: &Renderer) -> String {
         "manifest": "manifest.csv",
         "columns": columns,
     });
+    // Written only for sectioned corpora, so a one-section corpus stays byte-identical
+    // to those of earlier versions (the default model's recipe).
+    let mut v = v;
+    if cfg.sections > 1 {
+        v["sections"] = serde_json::Value::from(cfg.sections);
+    }
     // serde_json's pretty printer is deterministic for a given map order
     // (json! builds a BTreeMap-ordered map without `preserve_order`).
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();

@@ -210,7 +210,7 @@ pub fn active_level_db(x: &[f64]) -> f64 {
 
 /// Smooth limiter: identity below [`LIMIT_THRESHOLD`], tanh knee above,
 /// bounded by ±1.
-fn soft_limit(x: f32) -> f32 {
+pub(crate) fn soft_limit(x: f32) -> f32 {
     let a = x.abs();
     if a <= LIMIT_THRESHOLD {
         return x;
