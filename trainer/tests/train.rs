@@ -549,9 +549,17 @@ fn dynamic_labels_teach_the_mood_of_each_moment() {
     assert!(tv <= 0.5 * bv, "valence RMSE per time point {tv} vs mean baseline {bv}");
     let dynamic_r = within_song_r_best(&err, "now", "arousal");
     assert!(dynamic_r >= 0.8, "now reading within-song r {dynamic_r}\n{err}");
-    // The model file is an ordinary one: eval --over-time reads the same labels.
+    // The model file is an ordinary one: eval --over-time reads the same labels; plain eval
+    // says its recorded metrics are per time point, not per song.
     let (out, _) = ok(&["eval", "--cache", c, "--model", model.to_str().unwrap(), "--over-time"]);
     assert!(out.contains("| now | arousal |"), "{out}");
+    let (out, _) = ok(&["eval", "--cache", c, "--model", model.to_str().unwrap()]);
+    assert!(out.contains("over every rated time point (dynamic labels, annotator lag 1.0 s"), "{out}");
+    // Same seed, same file.
+    let again = root.join("dyn2.moodtap");
+    let args2: Vec<&str> = args[..args.len() - 1].iter().copied().chain([again.to_str().unwrap()]).collect();
+    ok(&args2);
+    assert!(fs::read(&model).unwrap() == fs::read(&again).unwrap(), "two dynamic trainings with one seed differ");
 
     // Errors say what to do.
     let m = root.join("x.moodtap");

@@ -315,6 +315,12 @@ pub struct TrainingRun {
     pub epochs: usize,
     /// Epoch whose weights were kept (best validation RMSE), 1-based; 0 if none.
     pub best_epoch: usize,
+    /// Per-time training (`moodtap train --labels dynamic`): its settings in words
+    /// (annotator lag, window); the recorded metrics are then over every rated time
+    /// point, not per song. `None` (and absent from the file, so files of static
+    /// training are unchanged): one label per song.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
 }
 
 /// Everything about a model except its weights (docs/design.md §5). Nothing about the time

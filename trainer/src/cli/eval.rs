@@ -73,8 +73,14 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             epochs: None
         }])
     );
-    if let Some(r) = report.recorded {
-        text.push_str(&format!("\nRecorded at training time: {}\n", metrics_line(&r)));
+    match (report.recorded, &report.recorded_labels) {
+        (Some(r), None) => text.push_str(&format!("\nRecorded at training time: {}\n", metrics_line(&r))),
+        (Some(r), Some(how)) => text.push_str(&format!(
+            "\nRecorded at training time, over every rated time point ({how}; the table above is per song, \
+             `moodtap eval --over-time` scores every step): {}\n",
+            metrics_line(&r)
+        )),
+        (None, _) => {}
     }
     if args.classes || classes::labels_are_classes(&report.targets) {
         let c = classes::ClassReport::compute(&report.predictions, &report.targets);

@@ -186,6 +186,9 @@ pub struct EvalReport {
     pub metrics: Metrics,
     /// Metrics recorded at training time, if any.
     pub recorded: Option<Metrics>,
+    /// How the model was trained when not on one label per song
+    /// ([`moodtap_core::model::TrainingRun::labels`]): its recorded metrics are then per time point.
+    pub recorded_labels: Option<String>,
     /// The estimates, `[valence, arousal]` per song scored.
     pub predictions: Vec<f32>,
     /// The labels, same layout.
@@ -237,6 +240,7 @@ pub fn evaluate(model: &mut EvalModel, table: &StepTable, scope: SongScope) -> R
         scope: scope_text,
         metrics: metrics(&pred, &target),
         recorded: model.provenance().metrics,
+        recorded_labels: model.provenance().run.as_ref().and_then(|r| r.labels.clone()),
         predictions: pred,
         targets: target,
     })

@@ -310,6 +310,7 @@ impl RunContext<'_> {
                 test_song_ids: split.test.iter().map(|&s| self.table.songs[s].id.clone()).collect(),
                 epochs,
                 best_epoch,
+                labels: self.opts.dynamic.as_ref().map(|d| d.describe(meta.steps as usize)),
             }),
         }
     }
