@@ -9,7 +9,8 @@
 #   → switch test and EmoMusic over-time of the result (when EMOMUSIC is set).
 # Usage: scripts/dynamic_candidate.sh
 # Env:   WORK (default target/dynamic-candidate), COUNT (600), SECTIONS (3), WINDOW (20 steps = 3 s),
-#        BATCH (32), LR (1e-3), EPOCHS (100), SEED (training seed, 66), EMOMUSIC (an EmoMusic root for eval --over-time; optional),
+#        BATCH (32), LR (1e-3), EPOCHS (100), SEED (training seed, 66), PER_SONG (windows drawn
+#        per song and epoch; default all), EMOMUSIC (an EmoMusic root for eval --over-time; optional),
 #        MOODTAP_BIN (default target/release/moodtap, built if missing), PYTHON (default .venv/bin/python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ BATCH=${BATCH:-32}
 EPOCHS=${EPOCHS:-100}
 LR=${LR:-1e-3}
 SEED=${SEED:-66}
+PER_SONG=${PER_SONG:-}
 PYTHON=${PYTHON:-.venv/bin/python}
 if [[ -z "${MOODTAP_BIN:-}" ]]; then
   cargo build --release -p moodtap-trainer
@@ -47,10 +49,10 @@ json.dump({
     "filter": [], "subsets": [],
 }, open(sys.argv[1], "w"), indent=1)
 PY
-NAME="dynamic-w$WINDOW-lr$LR-seed$SEED"
+NAME="dynamic-w$WINDOW-lr$LR-seed$SEED${PER_SONG:+-k$PER_SONG}"
 MODEL="$WORK/$NAME.moodtap"
 "$BIN" train --cache "$WORK/cache" --steps 299 --selection "$WORK/selection.json" --model cbsa --seed "$SEED" \
-  --labels dynamic --label-lag-s 0 --window-steps "$WINDOW" --batch-size "$BATCH" --lr "$LR" --epochs "$EPOCHS" \
+  --labels dynamic --label-lag-s 0 --window-steps "$WINDOW" --batch-size "$BATCH" --lr "$LR" --epochs "$EPOCHS" ${PER_SONG:+--windows-per-song "$PER_SONG"} \
   --description "moodtap sectioned corpus ($COUNT × 45 s, $SECTIONS sections, seed 67), per-time labels" \
   --out "$MODEL" --plot "$WORK/$NAME-curve.png" 2>&1 | tee "$WORK/$NAME-train.txt"
 "$PYTHON" scripts/switch_test.py --model "$MODEL" --out "$WORK/$NAME-switch.md"

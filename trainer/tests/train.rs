@@ -561,6 +561,16 @@ fn dynamic_labels_teach_the_mood_of_each_moment() {
     ok(&args2);
     assert!(fs::read(&model).unwrap() == fs::read(&again).unwrap(), "two dynamic trainings with one seed differ");
 
+    // A few windows drawn per song and epoch: about a sixth of the inputs per epoch, and
+    // it still learns the mood of every moment.
+    let drawn = root.join("drawn.moodtap");
+    let args3: Vec<&str> =
+        args[..args.len() - 1].iter().copied().chain([drawn.to_str().unwrap(), "--windows-per-song", "10"]).collect();
+    let (_, err) = ok(&args3);
+    assert!(err.contains("windows of 4 steps, 10 drawn per song and epoch"), "{err}");
+    let (ta, tv) = rmse_after(&err, "test:");
+    assert!(ta <= 0.5 * ba && tv <= 0.5 * bv, "with 10 windows per song: {ta} / {tv} vs {ba} / {bv}\n{err}");
+
     // Errors say what to do.
     let m = root.join("x.moodtap");
     let m = m.to_str().unwrap();
@@ -571,6 +581,7 @@ fn dynamic_labels_teach_the_mood_of_each_moment() {
     fails_with(&["train", "--cache", c, "--labels", "dynamic", "--window-steps", "99", "--out", m], &["4..16"]);
     fails_with(&["train", "--cache", c, "--labels", "dynamic", "--label-lag-s", "-1", "--out", m], &["0 or more"]);
     fails_with(&["train", "--cache", c, "--label-lag-s", "1", "--out", m], &["--labels dynamic"]);
+    fails_with(&["train", "--cache", c, "--windows-per-song", "3", "--out", m], &["--labels dynamic"]);
     // Ratings that all fall before the lag has passed leave nothing to learn.
     fails_with(&["train", "--cache", c, "--labels", "dynamic", "--label-lag-s", "40", "--out", m], &["--label-lag-s"]);
     // A cache of static labels has no series to train on.

@@ -53,6 +53,11 @@ pub struct TrainArgs {
     /// e.g. 20 steps = 3 s at the default hop, for a model that follows changes quickly).
     #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub window_steps: Option<usize>,
+    /// With --labels dynamic: inputs drawn at random per song and epoch (default: all of a
+    /// song's rated time points every epoch); a few per song let early stopping look after
+    /// every pass over the songs.
+    #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
+    pub windows_per_song: Option<usize>,
     /// Hyper-parameters.
     #[command(flatten)]
     pub training: TrainingArgs,
@@ -85,6 +90,7 @@ fn dynamic_targets(args: &TrainArgs, table: &cache::StepTable) -> anyhow::Result
             (args.dataset.is_some(), "--dataset"),
             (args.label_lag_s.is_some(), "--label-lag-s"),
             (args.window_steps.is_some(), "--window-steps"),
+            (args.windows_per_song.is_some(), "--windows-per-song"),
         ];
         if let Some((_, flag)) = only_dynamic.iter().find(|f| f.0) {
             anyhow::bail!("{flag} applies to per-time training only: add --labels dynamic");
@@ -99,6 +105,7 @@ fn dynamic_targets(args: &TrainArgs, table: &cache::StepTable) -> anyhow::Result
         series: std::sync::Arc::new(series),
         lag_s: args.label_lag_s.unwrap_or(DEFAULT_LAG_S),
         window_steps: args.window_steps,
+        windows_per_song: args.windows_per_song,
     }))
 }
 

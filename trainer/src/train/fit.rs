@@ -16,6 +16,8 @@ use moodtap_core::rng::SplitMix64;
 
 /// Stream constant for the per-epoch batch shuffles.
 const BATCH_STREAM: u64 = 0x42_4154_4348; // "BATCH"
+/// Stream constant for the per-epoch window draws ([`FitConfig::windows_per_song`]).
+const WINDOW_STREAM: u64 = 0x57_494E_444F; // "WINDO"
 
 /// Songs per validation forward pass (bounds the activations held at once).
 const VALIDATION_CHUNK: usize = 32;
@@ -39,6 +41,11 @@ pub struct FitConfig {
     pub learning_rate: f64,
     /// Seed of weights and batch order (paper: 66).
     pub seed: u64,
+    /// Per-time training: inputs drawn per song and epoch (`None`: every input every
+    /// epoch). Windows of one song overlap almost completely, so an epoch of all of
+    /// them mostly repeats itself; drawing a few per song gives early stopping a look
+    /// after every pass over the songs instead of after dozens.
+    pub windows_per_song: Option<usize>,
 }
 
 /// Model inputs as the network sees them: fused (z-scored) step rows of the
@@ -109,6 +116,23 @@ impl SongSet {
     /// `(T, N)` of the inputs.
     pub fn shape(&self) -> (usize, usize) {
         (self.t, self.n)
+    }
+
+    /// Inputs grouped by song (songs in the order they were added, inputs in order).
+    pub fn by_song(&self) -> Vec<Vec<usize>> {
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        let mut last = None;
+        for (i, &(start, _)) in self.windows.iter().enumerate() {
+            // A song's windows all start at its first row.
+            if last != Some(start) {
+                out.push(Vec::new());
+                last = Some(start);
+            }
+            if let Some(g) = out.last_mut() {
+                g.push(i);
+            }
+        }
+        out
     }
 
     /// Appends input `i` (`T × N` values, row-major) to `out`.
@@ -204,12 +228,30 @@ pub fn fit(
         .with_batch_size(config.batch_size)
         .with_seed(config.seed);
     let mut trainer = Trainer::new(training, device);
-    let mut order: Vec<usize> = (0..train.len()).collect();
+    let songs = train.by_song();
+    let mut order: Vec<usize> = Vec::with_capacity(train.len());
     let (mut x_buf, mut y_buf) = (Vec::new(), Vec::new());
     let mut curve = Vec::new();
     let mut best: Option<(f64, usize, Network)> = None;
     for epoch in 1..=config.max_epochs {
-        order.sort_unstable();
+        order.clear();
+        match config.windows_per_song {
+            None => order.extend(0..train.len()),
+            Some(k) => {
+                let mut draw = SplitMix64::for_item(config.seed, WINDOW_STREAM, epoch as u64);
+                for song in &songs {
+                    let mut pool = song.clone();
+                    // A partial Fisher–Yates shuffle: the first k are a uniform draw.
+                    for j in 0..k.min(pool.len()) {
+                        let pick = j + draw.below_exact((pool.len() - j) as u64) as usize;
+                        pool.swap(j, pick);
+                    }
+                    pool.truncate(k);
+                    order.extend(pool);
+                }
+                order.sort_unstable();
+            }
+        }
         let mut rng = SplitMix64::for_item(config.seed, BATCH_STREAM, epoch as u64);
         for i in (1..order.len()).rev() {
             let j = rng.below_exact(i as u64 + 1) as usize;

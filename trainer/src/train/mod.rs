@@ -369,6 +369,7 @@ impl RunContext<'_> {
                     batch_size: opts.batch_size.max(1),
                     learning_rate: opts.learning_rate,
                     seed: opts.seed,
+                    windows_per_song: opts.dynamic.as_ref().and_then(|d| d.windows_per_song),
                 };
                 let fitted = fit::fit(&cfg, self.device.clone(), &train, &validation, |record, best_epoch| {
                     progress(TrainProgress::Epoch { record, best_epoch })
@@ -516,6 +517,9 @@ pub fn train(
                 "--window-steps {w}: give {}..{t} (the cache's T)",
                 moodtap_core::model::config::MIN_T_STEPS
             )));
+        }
+        if d.windows_per_song == Some(0) {
+            return Err(TrainError::Options("--windows-per-song 0: give 1 or more".into()));
         }
         if !(d.lag_s.is_finite() && d.lag_s >= 0.0) {
             return Err(TrainError::Options(format!("--label-lag-s {}: give 0 or more seconds", d.lag_s)));

@@ -38,6 +38,8 @@ pub struct DynamicTargets {
     pub lag_s: f64,
     /// Steps per training window `W` (`None`: the cache's `T`).
     pub window_steps: Option<usize>,
+    /// Inputs drawn per song and epoch (`None`: all), see [`super::fit::FitConfig::windows_per_song`].
+    pub windows_per_song: Option<usize>,
 }
 
 impl DynamicTargets {
@@ -48,7 +50,8 @@ impl DynamicTargets {
 
     /// One line for the model's provenance and the report.
     pub fn describe(&self, t: usize) -> String {
-        format!("dynamic labels, annotator lag {:.1} s, windows of {} steps", self.lag_s, self.window(t))
+        let drawn = self.windows_per_song.map_or(String::new(), |k| format!(", {k} drawn per song and epoch"));
+        format!("dynamic labels, annotator lag {:.1} s, windows of {} steps{drawn}", self.lag_s, self.window(t))
     }
 }
 
