@@ -35,9 +35,8 @@ use moodtap_core::model::{
 use crate::cache::StepTable;
 use crate::eval::EvalModel;
 use backend::{Backend, BackendUnavailable};
-use fit::{EpochRecord, FitConfig, FitError};
+use fit::{EpochRecord, FitConfig, FitError, SongSet};
 use inputs::{fit_fusion, labels, song_mean, FeatureChoice, FeatureColumns, InputError};
-use moodtap_core::fusion::Fusion;
 use split::{Split, SplitError};
 use svr::{SvrError, SvrModel};
 use windows::{dynamic_set, static_set, DynamicTargets};
@@ -325,9 +324,7 @@ impl RunContext<'_> {
         let t = table.meta.steps as usize;
         let fusion = fit_fusion(table, &split.train, cols);
         let started = Instant::now();
-        // Dynamic labels: the windows per part, the mean training target (the
-        // baseline), the songs left out.
-        let mut dynamic_parts: Option<([usize; 3], [f64; 2], usize)> = None;
+        let mut dynamic_parts: Option<DynamicParts> = None;
         let (mut model, curve, best_epoch, train_s, mut provenance) = match opts.kind {
             ModelKind::Network(architecture) => {
                 let (train, validation, w) = match &opts.dynamic {
@@ -355,8 +352,12 @@ impl RunContext<'_> {
                         let mean = [0, 1].map(|k| {
                             tr.set.targets().iter().skip(k).step_by(2).map(|&x| f64::from(x)).sum::<f64>() / n
                         });
-                        let unusable = tr.unusable.len() + va.unusable.len() + te.unusable.len();
-                        dynamic_parts = Some(([tr.set.len(), va.set.len(), te.set.len()], mean, unusable));
+                        dynamic_parts = Some(DynamicParts {
+                            windows: [tr.set.len(), va.set.len(), te.set.len()],
+                            mean,
+                            unusable: tr.unusable.len() + va.unusable.len() + te.unusable.len(),
+                            test: te.set,
+                        });
                         (tr.set, va.set, w)
                     }
                 };
@@ -423,9 +424,9 @@ impl RunContext<'_> {
                 (EvalModel::Svr(Box::new(m)), Vec::new(), 0, train_s, provenance)
             }
         };
-        let (test, baseline, over_time) = match (&opts.dynamic, &mut model, dynamic_parts) {
-            (Some(d), EvalModel::Network(loaded), Some((_, mean, _))) => {
-                let (test, baseline) = dynamic_test(table, &split.test, &fusion, loaded, d, mean, &self.device)?;
+        let (test, baseline, over_time) = match (&opts.dynamic, &mut model, &dynamic_parts) {
+            (Some(d), EvalModel::Network(loaded), Some(parts)) => {
+                let (test, baseline) = dynamic_test(parts, loaded, &self.device)?;
                 let (report, _) = over_time::evaluate(loaded, table, &split.test, &d.series, None, || ())?;
                 (test, baseline, Some(report))
             }
@@ -453,29 +454,33 @@ impl RunContext<'_> {
             curve,
             best_epoch,
             train_s,
-            windows: dynamic_parts.map(|p| p.0),
-            unusable_songs: dynamic_parts.map_or(0, |p| p.2),
+            windows: dynamic_parts.as_ref().map(|p| p.windows),
+            unusable_songs: dynamic_parts.as_ref().map_or(0, |p| p.unusable),
             over_time,
         };
         Ok((bytes, result))
     }
 }
 
-/// Test metrics over every rated time point of the `test` songs (one window
-/// each, as in training) and those of predicting the mean training target,
-/// `mean`, everywhere. The network is run on `W`-step inputs, as it was trained.
-fn dynamic_test(
-    table: &StepTable,
-    test: &[usize],
-    fusion: &Fusion,
-    loaded: &LoadedModel,
-    d: &DynamicTargets,
+/// What a fold with dynamic labels keeps beside the fit.
+struct DynamicParts {
+    /// Inputs (rated time points) per part.
+    windows: [usize; 3],
+    /// Mean training target `[valence, arousal]` (the baseline's prediction).
     mean: [f64; 2],
-    device: &Device,
-) -> Result<(Metrics, Metrics), TrainError> {
+    /// Songs of the split left out for want of usable ratings.
+    unusable: usize,
+    /// The test inputs.
+    test: SongSet,
+}
+
+/// Test metrics over every rated time point of the test songs (one window
+/// each, as in training) and those of predicting the mean training target
+/// everywhere. The network is run on `W`-step inputs, as it was trained.
+fn dynamic_test(parts: &DynamicParts, loaded: &LoadedModel, device: &Device) -> Result<(Metrics, Metrics), TrainError> {
+    let (set, mean) = (&parts.test, parts.mean);
     let meta = loaded.metadata();
-    let w = d.window(meta.t_steps);
-    let set = dynamic_set(table, test, fusion, d, w).set;
+    let w = set.shape().0;
     let mut windowed = meta.clone();
     windowed.t_steps = w;
     windowed.context_s = meta.hop_s * w as f64;
