@@ -2,6 +2,7 @@
 //! plus the clap definitions in [`cli`]. The `moodtap` binary
 //! (`src/main.rs`) only parses arguments and dispatches.
 
+pub mod adapt;
 pub mod arg_values;
 pub mod cache;
 pub mod cli;

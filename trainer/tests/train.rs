@@ -593,3 +593,69 @@ fn dynamic_labels_teach_the_mood_of_each_moment() {
     );
     let _ = fs::remove_dir_all(&root);
 }
+
+// ---------------------------------------------------------------- adapt ---
+
+/// `moodtap adapt` undoes a change of recording domain that is a per-feature
+/// shift: a model adapted to a cache whose every feature is shifted by +5
+/// estimates the shifted songs as the model adapted to the original cache
+/// estimates the originals (to float rounding), while the unadapted model
+/// reads them differently. Weights are unchanged; the notes say what was done;
+/// the SVR and a blend outside 0..1 are refused.
+#[test]
+fn adapt_restandardises_for_shifted_recordings() {
+    use moodtap_trainer::eval::EvalModel;
+    let root = tmpdir("adapt");
+    let dir = synthetic_cache(&root.join("a"), 16, 8, 7);
+    let c = dir.to_str().unwrap();
+    let model = root.join("m.moodtap");
+    ok(&["train", "--quiet", "--cache", c, "--epochs", "3", "--out", model.to_str().unwrap()]);
+    // The same songs, every feature +5.
+    let table = cache::read(&dir, &Default::default()).unwrap();
+    let shifted_root = root.join("shifted");
+    let meta = CacheMeta::new(8, 4.0, 1.0, "manifest", &shifted_root.join("manifest.csv"), [0.0, 1.0], false);
+    let shifted = shifted_root.join(meta.dir_name());
+    meta.create_or_check(&shifted).unwrap();
+    for song in &table.songs {
+        let mut s = song.clone();
+        s.features.iter_mut().for_each(|x| *x += 5.0);
+        write_part(&shifted.join(cache::part_name(&s.id)), &meta, &[s]).unwrap();
+    }
+    let (m0, m1, m2) = (root.join("m0.moodtap"), root.join("m1.moodtap"), root.join("m2.moodtap"));
+    ok(&["adapt", "--model", model.to_str().unwrap(), "--cache", c, "--out", m1.to_str().unwrap()]);
+    let (_, err) = ok(&[
+        "adapt",
+        "--model",
+        model.to_str().unwrap(),
+        "--cache",
+        shifted.to_str().unwrap(),
+        "--out",
+        m2.to_str().unwrap(),
+    ]);
+    assert!(err.contains("statistics of 128 steps of 16 songs"), "{err}");
+    ok(&["adapt", "--model", model.to_str().unwrap(), "--cache", c, "--blend", "0", "--out", m0.to_str().unwrap()]);
+    let predict = |m: &Path, cache_dir: &Path| {
+        let mut em = EvalModel::from_path(m).unwrap();
+        let t = cache::read(cache_dir, &Default::default()).unwrap();
+        let all: Vec<usize> = (0..t.songs.len()).collect();
+        em.predict_songs(&t, &all).unwrap()
+    };
+    let (on_original, on_shifted) = (predict(&m1, &dir), predict(&m2, &shifted));
+    let worst = on_original.iter().zip(&on_shifted).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-3, "adapted estimates differ by {worst}");
+    let unadapted = predict(&model, &shifted);
+    let moved = on_original.iter().zip(&unadapted).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(moved > 0.01, "the shift should change what the unadapted model says ({moved})");
+    // Blend 0 keeps the model's statistics: the same estimates as the model itself.
+    assert_eq!(predict(&m0, &dir), predict(&model, &dir));
+    let notes = moodtap_core::model::LoadedModel::from_path(&m2).unwrap().metadata().training.notes.clone();
+    assert!(notes.contains("adapted: z-score statistics 1 of the way to those of 128 steps of 16 songs"), "{notes}");
+    // Refusals.
+    let out = root.join("x.moodtap");
+    let x = out.to_str().unwrap();
+    fails_with(&["adapt", "--model", model.to_str().unwrap(), "--cache", c, "--blend", "2", "--out", x], &["from 0"]);
+    let svr = root.join("svr.json");
+    ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--out", svr.to_str().unwrap()]);
+    fails_with(&["adapt", "--model", svr.to_str().unwrap(), "--cache", c, "--out", x], &["network model"]);
+    let _ = fs::remove_dir_all(&root);
+}

@@ -5,6 +5,7 @@
 //! [`progress`], defaults in [`moodtap_core::defaults`].
 
 pub mod ablate;
+pub mod adapt;
 pub mod analyze;
 pub mod args;
 pub mod cache;
@@ -54,6 +55,9 @@ pub enum Command {
     Ablate(ablate::AblateArgs),
     /// Valence/arousal over time of audio files (CSV, optional PNG plot and MIDI CC file).
     Analyze(analyze::AnalyzeArgs),
+    /// Re-standardise a network model for other recordings: its input statistics become
+    /// those of a feature cache of unlabelled music like the music it will hear.
+    Adapt(adapt::AdaptArgs),
 }
 
 /// Runs a parsed command line.
@@ -68,5 +72,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(&args),
         Command::Ablate(args) => ablate::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Adapt(args) => adapt::run(&args),
     }
 }
