@@ -633,6 +633,7 @@ fn adapt_restandardises_for_shifted_recordings() {
         m2.to_str().unwrap(),
     ]);
     assert!(err.contains("statistics of 128 steps of 16 songs"), "{err}");
+    assert!(err.contains("note: statistics of 1.1 min of music"), "{err}");
     ok(&["adapt", "--model", model.to_str().unwrap(), "--cache", c, "--blend", "0", "--out", m0.to_str().unwrap()]);
     let predict = |m: &Path, cache_dir: &Path| {
         let mut em = EvalModel::from_path(m).unwrap();

@@ -9,6 +9,9 @@ use clap::Args;
 use crate::eval::EvalModel;
 use crate::output::{check_outputs, write_atomically};
 
+/// Below this much music (steps × hop, minutes) the statistics are noted as thin.
+const MIN_MINUTES: f64 = 10.0;
+
 /// Arguments of `moodtap adapt`.
 #[derive(Debug, Args)]
 pub struct AdaptArgs {
@@ -37,6 +40,13 @@ pub fn run(args: &AdaptArgs) -> anyhow::Result<()> {
         anyhow::bail!("adapt needs a network model: the SVR baseline keeps its statistics inside its support vectors");
     };
     let a = crate::adapt::adapt(&model, &table, args.blend).with_context(context)?;
+    let minutes = a.steps as f64 * table.meta.hop_s / 60.0;
+    if minutes < MIN_MINUTES {
+        eprintln!(
+            "note: statistics of {minutes:.1} min of music describe these recordings more than a kind of music; \
+             for a model that should hear many pieces, give it at least {MIN_MINUTES} min of varied ones"
+        );
+    }
     write_atomically(&args.out, |w| w.write_all(&a.bytes))
         .with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
