@@ -27,8 +27,12 @@ for blend in 1 0.5; do
   model="$WORK/default-adapted-$blend.moodtap"
   "$BIN" adapt --model models/default.moodtap --cache "$WORK/cache" --blend "$blend" --out "$model"
   echo "== blend $blend"
-  MOODTAP_MODEL="$PWD/$model" cargo test -q -p moodtap-trainer --test default_model_emomusic --test default_model_pairs \
-    -- --nocapture 2>&1 | tee "$WORK/checks-$blend.txt" | grep -E '^\| (default model|[0-9]+ \|)'
+  # The pairs test fails when an adapted model misorders a pair the docs claim for the default
+  # model: that is a result here, not an error, so its status is not fatal.
+  MOODTAP_MODEL="$(realpath "$model")" cargo test -q -p moodtap-trainer --test default_model_emomusic --test default_model_pairs \
+    -- --nocapture > "$WORK/checks-$blend.txt" 2>&1 || true
+  grep -E '^\| (default model|[0-9]+ \| (Arousal|Valence))' "$WORK/checks-$blend.txt" ||
+    { echo "the checks did not run: see $WORK/checks-$blend.txt" >&2; exit 1; }
   # Mean estimate minus mean rating over the EmoMusic clips (columns: song, label V, label A, model V, model A).
   grep -E '^\| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \|$' "$WORK/checks-$blend.txt" |
     awk -F'|' '{la+=$4; ma+=$6; lv+=$3; mv+=$5; n++} END {printf "EmoMusic bias: arousal %+.3f, valence %+.3f (%d clips)\n", (ma-la)/n, (mv-lv)/n, n}'
