@@ -303,7 +303,7 @@ impl RunContext<'_> {
             run: Some(TrainingRun {
                 dataset_path: meta.dataset_path.clone(),
                 split: self.split_text.clone(),
-                train_songs: split.train.len(),
+                train_songs,
                 validation_songs: split.validation.len(),
                 test_songs: split.test.len(),
                 test_song_ids: split.test.iter().map(|&s| self.table.songs[s].id.clone()).collect(),
@@ -356,6 +356,7 @@ impl RunContext<'_> {
                             windows: [tr.set.len(), va.set.len(), te.set.len()],
                             mean,
                             unusable: tr.unusable.len() + va.unusable.len() + te.unusable.len(),
+                            train_songs: tr.songs.len(),
                             test: te.set,
                         });
                         (tr.set, va.set, w)
@@ -376,7 +377,9 @@ impl RunContext<'_> {
                     progress(TrainProgress::Epoch { record, best_epoch })
                 })?;
                 let train_s = started.elapsed().as_secs_f64();
-                let provenance = self.provenance(split, fitted.best_epoch, fitted.curve.len(), split.train.len());
+                // With dynamic labels, the songs that gave training inputs.
+                let fitted_songs = dynamic_parts.as_ref().map_or(split.train.len(), |p| p.train_songs);
+                let provenance = self.provenance(split, fitted.best_epoch, fitted.curve.len(), fitted_songs);
                 let metadata = ModelMetadata {
                     feature_schema_version: table.meta.feature_schema_version,
                     feature_names: cols.names.clone(),
@@ -470,6 +473,8 @@ struct DynamicParts {
     mean: [f64; 2],
     /// Songs of the split left out for want of usable ratings.
     unusable: usize,
+    /// Training songs that gave inputs.
+    train_songs: usize,
     /// The test inputs.
     test: SongSet,
 }
