@@ -20,7 +20,7 @@ use std::sync::Arc;
 use moodtap_core::fusion::Fusion;
 
 use super::fit::SongSet;
-use super::inputs::labels;
+use super::inputs::{labels, song_input};
 use crate::cache::{SongSteps, StepTable};
 use crate::dataset::dynamic::{DynamicSeries, SeriesById};
 use crate::eval::over_time::step_at;
@@ -55,39 +55,19 @@ impl DynamicTargets {
     }
 }
 
-/// Appends the fused `rows` of a song to `set`; returns its first row index.
-fn push_fused<'a>(set: &mut SongSet, fusion: &Fusion, rows: impl Iterator<Item = &'a [f32]>) -> usize {
-    let n = fusion.n_features();
-    let mut buf = Vec::new();
-    for row in rows {
-        let at = buf.len();
-        buf.resize(at + n, 0.0);
-        fusion.fuse_step(row, &mut buf[at..]);
-    }
-    set.push_rows(&buf)
-}
-
-/// Static labels: one input per song, its last `t` steps.
+/// Static labels: one input per song, its last `t` steps fused by
+/// [`song_input`] (the code `moodtap eval` and the analyzer's fusion use, zero rows
+/// in front of a short song), stored as a window of exactly `t` rows.
 pub fn static_set(table: &StepTable, songs: &[usize], fusion: &Fusion, t: usize) -> SongSet {
     let mut set = SongSet::new(t, fusion.n_features());
+    let mut input = Vec::with_capacity(t * fusion.n_features());
     for &s in songs {
-        let song = &table.songs[s];
-        let have = song.n_steps().min(t);
-        let first = push_fused(&mut set, fusion, song.rows().skip(song.n_steps() - have));
-        // A song without steps still gets its all-zero input, as the analyzer would.
-        if have == 0 {
-            push_zero_row(&mut set, fusion.n_features());
-            set.push_window(first, first + 1, labels(song));
-            continue;
-        }
-        set.push_window(first, first + have, labels(song));
+        input.clear();
+        song_input(&table.songs[s], fusion, t, &mut input);
+        let first = set.push_rows(&input);
+        set.push_window(first, first + t, labels(&table.songs[s]));
     }
     set
-}
-
-/// A zero row (what an empty song shows the network).
-fn push_zero_row(set: &mut SongSet, n: usize) {
-    set.push_rows(&vec![0.0; n]);
 }
 
 /// The rated points of `song` that give a window: `(end step, exclusive; target)`.
@@ -120,6 +100,7 @@ pub fn dynamic_set(
     w: usize,
 ) -> DynamicSet {
     let mut out = DynamicSet { set: SongSet::new(w, fusion.n_features()), songs: Vec::new(), unusable: Vec::new() };
+    let mut rows = Vec::new();
     for &s in songs {
         let song = &table.songs[s];
         let windows = targets.series.get(&song.id).map(|l| rated_windows(song, l, targets.lag_s)).unwrap_or_default();
@@ -127,7 +108,10 @@ pub fn dynamic_set(
             out.unusable.push(s);
             continue;
         }
-        let first = push_fused(&mut out.set, fusion, song.rows());
+        // Every step of the song, fused (a "last n of n steps" input has no padding).
+        rows.clear();
+        fusion.fuse_last_steps(song.rows(), song.n_steps(), &mut rows);
+        let first = out.set.push_rows(&rows);
         for (end, target) in windows {
             out.set.push_window(first, first + end, target);
         }
