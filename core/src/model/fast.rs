@@ -9,30 +9,25 @@
 //!
 //! Equality with burn's forward is tested to 1e-5 for every architecture and T = 99/199/299
 //! (tests below). Differences come only from summation order and the BatchNorm folding.
+//!
+//! A stream of windows that slide by one step (the analyzer's long and now readings) reuses the
+//! CNN rows and BiLSTM input projections it shares with earlier calls (`sliding.rs`);
+//! the CNN is computed by pooled row for that (`fast_conv.rs`). Outputs are bit-identical
+//! to a fresh network's (tested).
 
 use burn::tensor::Tensor;
 
 use super::config::ModelConfig;
 use super::file::ModelFileError;
+use super::fast_conv::{FastConv, RowLayout};
 use super::kernels::{add_vec_mat, fast_exp, fast_sigmoid, fast_tanh, lstm_activate, lstm_cell, pad_planes, sigmoid};
-use super::network::{ConvBlock, Network, SelfAttention};
+use super::network::{Network, SelfAttention};
+use super::sliding::SlideTracker;
 use crate::dsp::simd::{self, SimdLevel};
-
-/// One conv block with its BatchNorm folded in: `relu(pool(conv'(x)))`.
-#[derive(Debug, Clone)]
-struct FastConv {
-    c_in: usize,
-    c_out: usize,
-    /// `[c_out, c_in, 3, 3]`, BatchNorm scale folded in.
-    weight: Vec<f32>,
-    /// `[c_out]`, BatchNorm shift folded in.
-    bias: Vec<f32>,
-}
 
 /// Fused BiLSTM weights in the layout of [`super::bilstm::FusedBiLstm`].
 #[derive(Debug, Clone)]
 struct FastLstm {
-    d_input: usize,
     hidden: usize,
     /// `[d_input, 8H]`.
     input_weight: Vec<f32>,
@@ -61,21 +56,22 @@ struct FastAttention {
 /// Preallocated buffers, sized for the config at construction.
 #[derive(Debug, Clone)]
 struct Scratch {
-    /// Zero-bordered conv input `[c_in, T + 2, N + 2]` (largest of the two blocks).
+    /// Zero-bordered input of the first conv block `[1, T + 2, N + 2]`.
     padded: Vec<f32>,
-    /// Conv output before pooling `[c, T, N]` (largest of the two blocks).
-    conv: Vec<f32>,
-    /// First block output `[c, T/2, N/2]`.
+    /// First block output inside a zero border `[c, T/2 + 2, N/2 + 2]` (the second block's
+    /// input; only the inner part is ever written, so the border stays zero).
     block1: Vec<f32>,
+    /// Two conv rows before pooling `[2, N]`.
+    pair: Vec<f32>,
     /// Second block output `[c, T/4, N/4]`.
     block2: Vec<f32>,
-    /// BiLSTM input `[T', D]` when it is not the raw input.
-    lstm_in: Vec<f32>,
-    /// Input projections `[T', 8H]`.
+    /// One BiLSTM input row `[D]` when it is not a raw input row.
+    lstm_row: Vec<f32>,
+    /// Input projections of the last `period` calls, `[period, T', 8H]` ([`SlideTracker`]).
     proj: Vec<f32>,
-    /// Gate pre-activations `[4H]`.
+    /// Gate pre-activations `[2, 4H]` (one per direction).
     gates: Vec<f32>,
-    /// Hidden and cell state `[H]`.
+    /// Hidden and cell state `[2, H]` (one per direction).
     hidden: Vec<f32>,
     cell: Vec<f32>,
     /// BiLSTM output `[T', 2H]`.
@@ -105,9 +101,11 @@ pub struct FastNetwork {
     attention: Option<FastAttention>,
     head: FastLinear,
     scratch: Scratch,
+    /// What of the previous calls' work the next call may reuse.
+    slides: SlideTracker,
 }
 
-fn read<const D: usize>(tensor: Tensor<D>, name: &'static str) -> Result<Vec<f32>, ModelFileError> {
+pub(super) fn read<const D: usize>(tensor: Tensor<D>, name: &'static str) -> Result<Vec<f32>, ModelFileError> {
     let values = tensor.try_into_vec_as::<f32>().map_err(|e| ModelFileError::Record(format!("{name}: {e:?}")))?;
     if values.iter().any(|v| !v.is_finite()) {
         return Err(ModelFileError::NonFiniteWeight(name));
@@ -115,106 +113,11 @@ fn read<const D: usize>(tensor: Tensor<D>, name: &'static str) -> Result<Vec<f32
     Ok(values)
 }
 
-fn check_len(values: &[f32], expected: usize, name: &'static str) -> Result<(), ModelFileError> {
+pub(super) fn check_len(values: &[f32], expected: usize, name: &'static str) -> Result<(), ModelFileError> {
     if values.len() == expected {
         Ok(())
     } else {
         Err(ModelFileError::Record(format!("{name}: {} values, expected {expected}", values.len())))
-    }
-}
-
-impl FastConv {
-    fn from_block(block: &ConvBlock) -> Result<Self, ModelFileError> {
-        let [c_out, c_in, kh, kw] = block.conv.weight.val().dims();
-        if [kh, kw] != [3, 3] {
-            return Err(ModelFileError::Record(format!("conv kernel {kh}×{kw}, expected 3×3")));
-        }
-        let mut weight = read(block.conv.weight.val(), "conv.weight")?;
-        let mut bias = read(block.conv.bias.val(), "conv.bias")?;
-        let gamma = read(block.norm.gamma.val(), "norm.gamma")?;
-        let beta = read(block.norm.beta.val(), "norm.beta")?;
-        let mean = read(block.norm.running_mean.value_sync(), "norm.running_mean")?;
-        let var = read(block.norm.running_var.value_sync(), "norm.running_var")?;
-        for (v, name) in [
-            (&bias, "conv.bias"),
-            (&gamma, "norm.gamma"),
-            (&beta, "norm.beta"),
-            (&mean, "norm.running_mean"),
-            (&var, "norm.running_var"),
-        ] {
-            check_len(v, c_out, name)?;
-        }
-        if var.iter().any(|v| *v < 0.0) {
-            return Err(ModelFileError::Record("norm.running_var: negative variance".into()));
-        }
-        // BatchNorm (inference): y = (x − μ) / √(σ² + ε) · γ + β, folded into the conv:
-        // w' = w·s, b' = (b − μ)·s + β with s = γ / √(σ² + ε). Computed in f64.
-        let eps = block.norm.epsilon;
-        for co in 0..c_out {
-            let scale = f64::from(gamma[co]) / (f64::from(var[co]) + eps).sqrt();
-            for w in &mut weight[co * c_in * 9..(co + 1) * c_in * 9] {
-                *w = (f64::from(*w) * scale) as f32;
-            }
-            bias[co] = ((f64::from(bias[co]) - f64::from(mean[co])) * scale + f64::from(beta[co])) as f32;
-        }
-        if weight.iter().chain(&bias).any(|v| !v.is_finite()) {
-            return Err(ModelFileError::NonFiniteWeight("conv (after BatchNorm folding)"));
-        }
-        Ok(Self { c_in, c_out, weight, bias })
-    }
-
-    /// `input [c_in, t, n]` → `conv [c_out, t, n]` → ReLU + 2×2 max pool → `out [c_out, t/2, n/2]`.
-    /// `padded` holds `[c_in, t + 2, n + 2]`: the input with its zero border (padding 1), so
-    /// that each output row is one pass of 9 taps per input channel without edge cases.
-    #[inline(always)]
-    fn forward(&self, input: &[f32], t: usize, n: usize, padded: &mut [f32], conv: &mut [f32], out: &mut [f32]) {
-        let plane = t * n;
-        let np = n + 2;
-        let padded_plane = (t + 2) * np;
-        pad_planes(input, self.c_in, t, n, padded);
-        for co in 0..self.c_out {
-            for row in 0..t {
-                let o_row = &mut conv[co * plane + row * n..][..n];
-                o_row.fill(self.bias[co]);
-                for ci in 0..self.c_in {
-                    let k = &self.weight[(co * self.c_in + ci) * 9..][..9];
-                    // Input rows row−1, row, row+1 are padded rows row, row+1, row+2; the
-                    // three column shifts are kx = 0, 1, 2 (columns j−1, j, j+1).
-                    let base = ci * padded_plane + row * np;
-                    let r0 = &padded[base..base + np];
-                    let r1 = &padded[base + np..base + 2 * np];
-                    let r2 = &padded[base + 2 * np..base + 3 * np];
-                    let (a0, a1, a2) = (&r0[..n], &r0[1..n + 1], &r0[2..n + 2]);
-                    let (b0, b1, b2) = (&r1[..n], &r1[1..n + 1], &r1[2..n + 2]);
-                    let (c0, c1, c2) = (&r2[..n], &r2[1..n + 1], &r2[2..n + 2]);
-                    for j in 0..n {
-                        o_row[j] += k[0] * a0[j]
-                            + k[1] * a1[j]
-                            + k[2] * a2[j]
-                            + k[3] * b0[j]
-                            + k[4] * b1[j]
-                            + k[5] * b2[j]
-                            + k[6] * c0[j]
-                            + k[7] * c1[j]
-                            + k[8] * c2[j];
-                    }
-                }
-            }
-        }
-        // ReLU then 2×2/2 max pool (floor). relu(max(·)) = max(relu(·)): ReLU is monotone.
-        let (t2, n2) = (t / 2, n / 2);
-        for co in 0..self.c_out {
-            let c = &conv[co * plane..(co + 1) * plane];
-            let o = &mut out[co * t2 * n2..(co + 1) * t2 * n2];
-            for i in 0..t2 {
-                let r0 = &c[2 * i * n..(2 * i + 1) * n];
-                let r1 = &c[(2 * i + 1) * n..(2 * i + 2) * n];
-                for j in 0..n2 {
-                    let m = r0[2 * j].max(r0[2 * j + 1]).max(r1[2 * j]).max(r1[2 * j + 1]);
-                    o[i * n2 + j] = m.max(0.0);
-                }
-            }
-        }
     }
 }
 
@@ -230,13 +133,33 @@ impl FastLinear {
         Ok(Self { d_in, d_out, weight, bias })
     }
 
-    /// `y[rows, d_out] = x[rows, d_in] · W + b`.
+    /// `y[rows, d_out] = x[rows, d_in] · W + b`. Four rows at a time: independent chains
+    /// for the CPU to overlap, each row summed in the order of [`add_vec_mat`].
     #[inline(always)]
     fn forward(&self, x: &[f32], rows: usize, y: &mut [f32]) {
-        for r in 0..rows {
-            let y_row = &mut y[r * self.d_out..(r + 1) * self.d_out];
+        let (d_in, d_out) = (self.d_in, self.d_out);
+        let mut r = 0;
+        while r + 4 <= rows {
+            let y4 = &mut y[r * d_out..(r + 4) * d_out];
+            for y_row in y4.chunks_exact_mut(d_out) {
+                y_row.copy_from_slice(&self.bias);
+            }
+            let x4 = &x[r * d_in..(r + 4) * d_in];
+            for i in 0..d_in {
+                let w = &self.weight[i * d_out..(i + 1) * d_out];
+                for (y_row, x_row) in y4.chunks_exact_mut(d_out).zip(x4.chunks_exact(d_in)) {
+                    let xv = x_row[i];
+                    for (y, w) in y_row.iter_mut().zip(w) {
+                        *y += xv * w;
+                    }
+                }
+            }
+            r += 4;
+        }
+        for r in r..rows {
+            let y_row = &mut y[r * d_out..(r + 1) * d_out];
             y_row.copy_from_slice(&self.bias);
-            add_vec_mat(y_row, &x[r * self.d_in..(r + 1) * self.d_in], &self.weight);
+            add_vec_mat(y_row, &x[r * d_in..(r + 1) * d_in], &self.weight);
         }
     }
 }
@@ -252,37 +175,45 @@ impl FastAttention {
 }
 
 impl FastLstm {
-    /// `input [T, D]` → `out [T, 2H]` (forward ‖ reverse), using `proj`, `gates`, `h`, `c`.
+    /// Input projections of both directions for one BiLSTM input row: `proj = b + x · W_in`
+    /// (`[8H]`).
     #[inline(always)]
-    fn forward(&self, input: &[f32], steps: usize, s: &mut LstmScratch<'_>) {
-        let (d, h) = (self.d_input, self.hidden);
+    fn project(&self, x: &[f32], proj: &mut [f32]) {
+        proj.copy_from_slice(&self.bias);
+        add_vec_mat(proj, x, &self.input_weight);
+    }
+
+    /// The recurrence over `proj [T, 8H]` → `out [T, 2H]` (forward ‖ reverse), using
+    /// `gates`, `h`, `c` (`[2, ·]`: one per direction). The two directions are independent
+    /// chains, stepped side by side so the CPU overlaps them; each direction's arithmetic
+    /// is the same as alone.
+    #[inline(always)]
+    fn recur(&self, steps: usize, s: &mut LstmScratch<'_>) {
+        let h = self.hidden;
         let g8 = 8 * h;
-        // Input projections of every step, both directions: proj[t] = b + x[t] · W_in.
-        for t in 0..steps {
-            let p = &mut s.proj[t * g8..(t + 1) * g8];
-            p.copy_from_slice(&self.bias);
-            add_vec_mat(p, &input[t * d..(t + 1) * d], &self.input_weight);
-        }
-        for dir in 0..2 {
-            s.hidden.fill(0.0);
-            s.cell.fill(0.0);
-            let w_h = &self.hidden_weight[dir * h * 4 * h..(dir + 1) * h * 4 * h];
-            for step in 0..steps {
+        s.hidden.fill(0.0);
+        s.cell.fill(0.0);
+        for step in 0..steps {
+            for dir in 0..2 {
                 let t = if dir == 0 { step } else { steps - 1 - step };
-                s.gates.copy_from_slice(&s.proj[t * g8 + dir * 4 * h..t * g8 + (dir + 1) * 4 * h]);
-                add_vec_mat(s.gates, s.hidden, w_h);
+                let w_h = &self.hidden_weight[dir * h * 4 * h..(dir + 1) * h * 4 * h];
+                let gates = &mut s.gates[dir * 4 * h..(dir + 1) * 4 * h];
+                let hidden = &mut s.hidden[dir * h..(dir + 1) * h];
+                let cell = &mut s.cell[dir * h..(dir + 1) * h];
+                gates.copy_from_slice(&s.proj[t * g8 + dir * 4 * h..t * g8 + (dir + 1) * 4 * h]);
+                add_vec_mat(gates, hidden, w_h);
                 // Gate order i, f, o, g (see bilstm.rs).
-                lstm_activate(s.gates, fast_sigmoid, fast_tanh);
+                lstm_activate(gates, fast_sigmoid, fast_tanh);
                 let out = &mut s.out[t * 2 * h + dir * h..t * 2 * h + (dir + 1) * h];
-                lstm_cell(s.gates, s.cell, out, fast_tanh);
-                s.hidden.copy_from_slice(out);
+                lstm_cell(gates, cell, out, fast_tanh);
+                hidden.copy_from_slice(out);
             }
         }
     }
 }
 
 struct LstmScratch<'a> {
-    proj: &'a mut [f32],
+    proj: &'a [f32],
     gates: &'a mut [f32],
     hidden: &'a mut [f32],
     cell: &'a mut [f32],
@@ -317,7 +248,6 @@ impl FastNetwork {
         let h = config.lstm_hidden;
         let [steps, d_in] = shapes.lstm_in;
         let lstm = FastLstm {
-            d_input: d_in,
             hidden: h,
             input_weight: read(network.bilstm.input_weight.val(), "bilstm.input_weight")?,
             bias: read(network.bilstm.bias.val(), "bilstm.bias")?,
@@ -349,16 +279,17 @@ impl FastNetwork {
         let has_cnn = conv.is_some();
         let has_attention = attention.is_some();
         let sized = |cond: bool, len: usize| if cond { vec![0.0; len] } else { Vec::new() };
+        let slides = SlideTracker::new(t, n, steps, has_cnn);
         let scratch = Scratch {
-            padded: sized(has_cnn, ((t + 2) * (n + 2)).max(c * (t / 2 + 2) * (n / 2 + 2))),
-            conv: sized(has_cnn, c * t * n),
-            block1: sized(has_cnn, c * (t / 2) * (n / 2)),
+            padded: sized(has_cnn, (t + 2) * (n + 2)),
+            block1: sized(has_cnn, c * (t / 2 + 2) * (n / 2 + 2)),
+            pair: sized(has_cnn, 2 * n),
             block2: sized(has_cnn, c * (t / 4) * (n / 4)),
-            lstm_in: sized(has_cnn, steps * d_in),
-            proj: vec![0.0; steps * 8 * h],
-            gates: vec![0.0; 4 * h],
-            hidden: vec![0.0; h],
-            cell: vec![0.0; h],
+            lstm_row: sized(has_cnn, d_in),
+            proj: vec![0.0; slides.period() * steps * 8 * h],
+            gates: vec![0.0; 2 * 4 * h],
+            hidden: vec![0.0; 2 * h],
+            cell: vec![0.0; 2 * h],
             lstm_out: vec![0.0; steps * d],
             q: sized(has_attention, steps * d),
             k: sized(has_attention, steps * d),
@@ -368,7 +299,7 @@ impl FastNetwork {
             col_mean: sized(has_attention, steps),
             pooled: vec![0.0; d],
         };
-        Ok(Self { config: config.clone(), level: SimdLevel::detect(), conv, lstm, attention, head, scratch })
+        Ok(Self { config: config.clone(), level: SimdLevel::detect(), conv, lstm, attention, head, scratch, slides })
     }
 
     /// The config this network was built for.
@@ -405,28 +336,44 @@ impl FastNetwork {
         let (t, n) = (self.config.t_steps, self.config.n_features);
         let s = &mut self.scratch;
         let [steps, d_in] = self.config.shapes().lstm_in;
-        let lstm_input: &[f32] = match &self.conv {
+        let g8 = 8 * self.lstm.hidden;
+        // This call's slot of the projection ring; rows the sliding window lets us keep
+        // are moved up from the slot's previous contents (the call `period` ago).
+        let reuse = self.slides.observe(input);
+        let proj = &mut s.proj[reuse.slot * steps * g8..(reuse.slot + 1) * steps * g8];
+        if !reuse.rows.is_empty() {
+            proj.copy_within((reuse.rows.start + 1) * g8..(reuse.rows.end + 1) * g8, reuse.rows.start * g8);
+        }
+        let fresh = [0..reuse.rows.start, reuse.rows.end.max(reuse.rows.start)..steps];
+        match &self.conv {
             Some([c1, c2]) => {
-                c1.forward(input, t, n, &mut s.padded, &mut s.conv, &mut s.block1); // [4, T/2, N/2]
                 let (t1, n1) = (t / 2, n / 2);
-                c2.forward(&s.block1, t1, n1, &mut s.padded, &mut s.conv, &mut s.block2); // [4, T/4, N/4]
                 let (t2, n2) = (t1 / 2, n1 / 2);
-                // [c, T', N'] → [T', c·N'] (channel-major per step, as the burn reshape).
-                for ch in 0..c2.c_out {
-                    for i in 0..t2 {
-                        let src = &s.block2[(ch * t2 + i) * n2..(ch * t2 + i + 1) * n2];
-                        s.lstm_in[i * d_in + ch * n2..i * d_in + (ch + 1) * n2].copy_from_slice(src);
+                pad_planes(input, 1, t, n, &mut s.padded); // [1, T + 2, N + 2]
+                for rows in fresh.into_iter().filter(|r| !r.is_empty()) {
+                    // Second-block rows j need first-block rows 2j − 1 ..= 2j + 2.
+                    let block1_rows = (2 * rows.start).saturating_sub(1)..(2 * rows.end + 1).min(t1);
+                    c1.pooled_rows(&s.padded, t, n, block1_rows, &mut s.pair, &mut s.block1, RowLayout::bordered(t1, n1));
+                    c2.pooled_rows(&s.block1, t1, n1, rows.clone(), &mut s.pair, &mut s.block2, RowLayout::dense(t2, n2));
+                    for i in rows {
+                        // [c, T', N'] → one row [c·N'] (channel-major per step, as the burn reshape).
+                        for ch in 0..c2.c_out {
+                            s.lstm_row[ch * n2..(ch + 1) * n2].copy_from_slice(&s.block2[(ch * t2 + i) * n2..][..n2]);
+                        }
+                        self.lstm.project(&s.lstm_row, &mut proj[i * g8..(i + 1) * g8]);
                     }
                 }
-                &s.lstm_in // [T', 4·N']
             }
-            None => input, // [T, N]
-        };
-        self.lstm.forward(
-            lstm_input,
+            None => {
+                for i in fresh.into_iter().flatten() {
+                    self.lstm.project(&input[i * d_in..(i + 1) * d_in], &mut proj[i * g8..(i + 1) * g8]);
+                }
+            }
+        }
+        self.lstm.recur(
             steps,
             &mut LstmScratch {
-                proj: &mut s.proj,
+                proj,
                 gates: &mut s.gates,
                 hidden: &mut s.hidden,
                 cell: &mut s.cell,
@@ -464,9 +411,13 @@ impl FastNetwork {
                         *sc *= scale;
                         max = max.max(*sc);
                     }
-                    let mut sum = 0.0;
+                    // The exponentials vectorise on their own; the sum stays sequential
+                    // (its order fixes the bits).
                     for sc in s.scores.iter_mut() {
                         *sc = fast_exp(*sc - max);
+                    }
+                    let mut sum = 0.0;
+                    for sc in s.scores.iter() {
                         sum += *sc;
                     }
                     let norm = inv_steps / sum;
@@ -571,6 +522,42 @@ mod tests {
                 }
                 // The outputs actually vary with the input (not a constant network).
                 assert!((expected[0] - expected[2]).abs() > 1e-6 || (expected[1] - expected[3]).abs() > 1e-6);
+            }
+        }
+    }
+
+    /// A stream of windows sliding by one row (with a jump and a changed old value in
+    /// between) gives, bit for bit, what a fresh network gives on each window alone: the
+    /// reuse of [`super::super::sliding`] never changes an output. All architectures; `T`
+    /// from the smallest allowed to the default, odd and even, so the reused band ranges from
+    /// empty to all but two rows.
+    #[test]
+    fn sliding_windows_give_the_bits_of_fresh_passes() {
+        let device = Device::flex();
+        device.seed(17);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(23);
+        let n = 13;
+        for arch in Architecture::ALL {
+            for t in [4, 7, 12, 20, 23, 40, 299] {
+                let config = ModelConfig::new(arch, t, n);
+                let net = random_network(&config, &device);
+                let mut streaming = FastNetwork::new(&config, &net).unwrap();
+                let mut signal: Vec<f32> = (0..(t + 30) * n).map(|_| rng.random_range(-2.0..2.0)).collect();
+                let starts = (0..12).chain([14]).chain(15..30);
+                for (call, start) in starts.enumerate() {
+                    if call == 20 {
+                        // An older row changes: no longer a slide of the previous window.
+                        signal[(start + 1) * n + 2] += 0.5;
+                    }
+                    let window = &signal[start * n..(start + t) * n];
+                    let got = streaming.forward(window);
+                    let expected = FastNetwork::new(&config, &net).unwrap().forward(window);
+                    assert_eq!(
+                        got.map(f32::to_bits),
+                        expected.map(f32::to_bits),
+                        "{arch} T={t} call {call} (window from row {start})"
+                    );
+                }
             }
         }
     }

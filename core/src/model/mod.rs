@@ -6,7 +6,8 @@
 //!   (`conv_block_kernel`), `lstm_op` the BiLSTM recurrence as one operation (`lstm_kernel`).
 //! - [`file`]: the validated model file ([`ModelFile`], [`ModelMetadata`]).
 //! - `kernels` (private): the CPU arithmetic the fast path and the training operations share.
-//! - [`fast`]: the allocation-free forward pass the plugin uses.
+//! - [`fast`]: the allocation-free forward pass the plugin uses; `fast_conv` (private) its CNN
+//!   blocks by pooled row, `sliding` (private) what successive windows of a stream share.
 //! - [`inference`]: [`LoadedModel`], the API for plugin and CLI.
 //! - [`now`]: the short-context "now" reading of the same network.
 //! - [`default`]: the embedded default model (`models/default.moodtap`).
@@ -22,6 +23,7 @@ mod conv_block_op;
 mod cpu_op;
 pub mod default;
 pub mod fast;
+mod fast_conv;
 pub mod file;
 pub mod inference;
 mod kernels;
@@ -31,6 +33,7 @@ mod lstm_kernel;
 mod lstm_op;
 pub mod network;
 pub mod now;
+mod sliding;
 #[cfg(feature = "train")]
 pub mod training;
 
