@@ -276,6 +276,24 @@ fn training_is_deterministic_and_eval_round_trips() {
     let dataset = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata.training.dataset;
     assert_eq!(dataset(&other), described);
     assert_eq!(dataset(&a), "manifest");
+    // --selection MODEL_FILE trains on that model's input columns (here eGeMAPS only, where the
+    // cache's default would be all 99); a damaged model file is named as such.
+    let columns = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata.feature_names;
+    let (narrow, same) = (root.join("egemaps.moodtap"), root.join("same-columns.moodtap"));
+    let train_with = |selection: &str, out: &Path| {
+        ok(&["train", "--quiet", "--cache", c, "--epochs", "2", "--selection", selection, "--out", out.to_str().unwrap()])
+    };
+    train_with("egemaps", &narrow);
+    train_with(narrow.to_str().unwrap(), &same);
+    assert_eq!(columns(&narrow).len(), 88);
+    assert_eq!(columns(&same), columns(&narrow));
+    assert_eq!(columns(&a).len(), 99);
+    let damaged = root.join("damaged.moodtap");
+    fs::write(&damaged, &fa[..fa.len() / 2]).unwrap();
+    fails_with(
+        &["train", "--quiet", "--cache", c, "--selection", damaged.to_str().unwrap(), "--out", same.to_str().unwrap()],
+        &["damaged.moodtap", "model file", "cannot be read"],
+    );
     // The SVR file round-trips the same way.
     let svr = root.join("svr.json");
     ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--out", svr.to_str().unwrap()]);

@@ -25,7 +25,8 @@ pub struct TrainingArgs {
     /// Adam learning rate (paper: 1e-3).
     #[arg(long, default_value_t = defaults::LEARNING_RATE, value_parser = crate::arg_values::positive_number, allow_hyphen_values = true)]
     pub lr: f64,
-    /// Input MIR features: a selection file, `all` (every MIR descriptor) or `egemaps` (none).
+    /// Input MIR features: a selection file, a model file (`.moodtap`: the same columns as that
+    /// model), `all` (every MIR descriptor) or `egemaps` (none).
     /// Default: the cache's _selection.json if `moodtap select` wrote one, else all.
     #[arg(long)]
     pub selection: Option<String>,

@@ -10,6 +10,8 @@ use moodtap_core::features::egemaps::functionals::N_FUNCTIONALS;
 use moodtap_core::features::mir::MIR_NAMES;
 use moodtap_core::fusion::{fit_statistics, resolve_columns, Fusion, FusionError};
 
+use moodtap_core::model::{ModelFile, ModelFileError};
+
 use crate::cache::{SongSteps, StepTable, N_FEATURES, SELECTION_FILE};
 use crate::mir_selection::{read_selection, SelectError};
 
@@ -19,7 +21,8 @@ pub enum FeatureChoice {
     /// The cache's `_selection.json` if `moodtap select` wrote one, else all
     /// eleven MIR descriptors.
     Default,
-    /// A selection file written by `moodtap select`.
+    /// A selection file written by `moodtap select`, or a network model file
+    /// (`.moodtap`): then the model's own input columns.
     File(PathBuf),
     /// All eleven MIR descriptors (88 + 11 = 99 inputs).
     AllMir,
@@ -38,12 +41,24 @@ impl FeatureChoice {
     }
 }
 
+/// True when `path` starts with the model-file magic (then `--selection` means "the columns
+/// of this model").
+fn is_model_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && magic == moodtap_core::model::file::MAGIC
+}
+
 /// Why the inputs could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The selection file could not be read.
     #[error(transparent)]
     Selection(#[from] SelectError),
+    /// `--selection` names a model file that cannot be read.
+    #[error("--selection {0}: a moodtap model file, but it cannot be read: {1}")]
+    ModelColumns(PathBuf, ModelFileError),
     /// A feature the model needs is not a cache column.
     #[error("feature {0:?} is not a column of the feature cache (cache written by another moodtap version?)")]
     MissingColumn(String),
@@ -86,6 +101,14 @@ impl FeatureColumns {
     pub fn choose(table: &StepTable, choice: &FeatureChoice) -> Result<Self, InputError> {
         let egemaps = || table.feature_names()[..N_FUNCTIONALS.min(N_FEATURES)].to_vec();
         let from_file = |path: &Path| -> Result<Self, InputError> {
+            if is_model_file(path) {
+                let file = ModelFile::from_path(path).map_err(|e| InputError::ModelColumns(path.to_path_buf(), e))?;
+                return Self::from_names(
+                    table,
+                    file.metadata.feature_names,
+                    format!("the input columns of model {}", path.display()),
+                );
+            }
             let sel = read_selection(path)?;
             Self::from_names(table, sel.fused_feature_names, format!("selection {}", path.display()))
         };
