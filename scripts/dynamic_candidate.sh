@@ -33,25 +33,9 @@ if [[ ! -f "$WORK/corpus/manifest.csv" ]]; then
   "$BIN" corpus --out "$WORK/corpus" --count "$COUNT" --duration-s 45 --sections "$SECTIONS" --seed 67
 fi
 "$BIN" extract --quiet --dataset "$WORK/corpus/manifest.csv" --kind manifest --cache "$WORK/cache" --steps 299
-# The default model's input columns (88 eGeMAPS + its MIR selection), as a selection file.
-"$PYTHON" - "$WORK/selection.json" <<'PY'
-import json, sys
-b = open("models/default.moodtap", "rb").read()
-meta, _ = json.JSONDecoder().raw_decode(b[b.index(b"{"):].decode("latin1"))
-sel = meta["selected_mir_features"]
-json.dump({
-    "moodtap_version": "0.1.0", "feature_schema_version": meta["feature_schema_version"],
-    "cache_dir": "models/default.moodtap", "steps": meta["t_steps"], "context_s": meta["context_s"],
-    "window_s": meta["window_s"], "songs": 0, "search": "copied from the default model", "folds": 0,
-    "seed": 0, "c": 0.0, "epsilon": 0.0, "parsimony": 0.0, "min_abs_r": 0.0, "selected": sel,
-    "fused_feature_names": meta["feature_names"],
-    "chosen_score": {"features": sel, "rmse_valence": 0.0, "rmse_arousal": 0.0, "rmse_mean": 0.0},
-    "filter": [], "subsets": [],
-}, open(sys.argv[1], "w"), indent=1)
-PY
 NAME="dynamic-w$WINDOW-lr$LR-seed$SEED${PER_SONG:+-k$PER_SONG}"
 MODEL="$WORK/$NAME.moodtap"
-"$BIN" train --cache "$WORK/cache" --steps 299 --selection "$WORK/selection.json" --model cbsa --seed "$SEED" \
+"$BIN" train --cache "$WORK/cache" --steps 299 --selection models/default.moodtap --model cbsa --seed "$SEED" \
   --labels dynamic --label-lag-s 0 --window-steps "$WINDOW" --batch-size "$BATCH" --lr "$LR" --epochs "$EPOCHS" ${PER_SONG:+--windows-per-song "$PER_SONG"} \
   --description "moodtap sectioned corpus ($COUNT × 45 s, $SECTIONS sections, seed 67), per-time labels" \
   --out "$MODEL" --plot "$WORK/$NAME-curve.png" 2>&1 | tee "$WORK/$NAME-train.txt"
