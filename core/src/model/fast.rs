@@ -18,8 +18,8 @@
 use burn::tensor::Tensor;
 
 use super::config::ModelConfig;
-use super::file::ModelFileError;
 use super::fast_conv::{FastConv, RowLayout};
+use super::file::ModelFileError;
 use super::kernels::{add_vec_mat, fast_exp, fast_sigmoid, fast_tanh, lstm_activate, lstm_cell, pad_planes, sigmoid};
 use super::network::{Network, SelfAttention};
 use super::sliding::SlideTracker;
@@ -353,8 +353,24 @@ impl FastNetwork {
                 for rows in fresh.into_iter().filter(|r| !r.is_empty()) {
                     // Second-block rows j need first-block rows 2j − 1 ..= 2j + 2.
                     let block1_rows = (2 * rows.start).saturating_sub(1)..(2 * rows.end + 1).min(t1);
-                    c1.pooled_rows(&s.padded, t, n, block1_rows, &mut s.pair, &mut s.block1, RowLayout::bordered(t1, n1));
-                    c2.pooled_rows(&s.block1, t1, n1, rows.clone(), &mut s.pair, &mut s.block2, RowLayout::dense(t2, n2));
+                    c1.pooled_rows(
+                        &s.padded,
+                        t,
+                        n,
+                        block1_rows,
+                        &mut s.pair,
+                        &mut s.block1,
+                        RowLayout::bordered(t1, n1),
+                    );
+                    c2.pooled_rows(
+                        &s.block1,
+                        t1,
+                        n1,
+                        rows.clone(),
+                        &mut s.pair,
+                        &mut s.block2,
+                        RowLayout::dense(t2, n2),
+                    );
                     for i in rows {
                         // [c, T', N'] → one row [c·N'] (channel-major per step, as the burn reshape).
                         for ch in 0..c2.c_out {
