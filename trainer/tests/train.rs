@@ -281,7 +281,18 @@ fn training_is_deterministic_and_eval_round_trips() {
     let columns = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata.feature_names;
     let (narrow, same) = (root.join("egemaps.moodtap"), root.join("same-columns.moodtap"));
     let train_with = |selection: &str, out: &Path| {
-        ok(&["train", "--quiet", "--cache", c, "--epochs", "2", "--selection", selection, "--out", out.to_str().unwrap()])
+        ok(&[
+            "train",
+            "--quiet",
+            "--cache",
+            c,
+            "--epochs",
+            "2",
+            "--selection",
+            selection,
+            "--out",
+            out.to_str().unwrap(),
+        ])
     };
     train_with("egemaps", &narrow);
     train_with(narrow.to_str().unwrap(), &same);
@@ -676,5 +687,19 @@ fn adapt_restandardises_for_shifted_recordings() {
     let svr = root.join("svr.json");
     ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--out", svr.to_str().unwrap()]);
     fails_with(&["adapt", "--model", svr.to_str().unwrap(), "--cache", c, "--out", x], &["network model"]);
+    // A cache at another time base (T = 16 over the same 4 s) would give statistics of other
+    // steps: refused, naming what differs.
+    let other_root = root.join("other-t");
+    let other_meta = CacheMeta::new(16, 4.0, 1.0, "manifest", &other_root.join("manifest.csv"), [0.0, 1.0], false);
+    let other = other_root.join(other_meta.dir_name());
+    other_meta.create_or_check(&other).unwrap();
+    for song in &table.songs {
+        write_part(&other.join(cache::part_name(&song.id)), &other_meta, std::slice::from_ref(song)).unwrap();
+    }
+    let err = fails_with(
+        &["adapt", "--model", model.to_str().unwrap(), "--cache", other.to_str().unwrap(), "--out", x],
+        &["no cache for T = 8", "T016_w1.0_c4"],
+    );
+    assert!(!out.exists(), "nothing written on refusal: {err}");
     let _ = fs::remove_dir_all(&root);
 }
