@@ -6,7 +6,7 @@
 # real material with approximate labels closes the synthetic-to-real gap.
 #   real pool: freely licensed Debian game music, 45 s excerpts from 10 s into each track
 #     (at most PER_TRACK per track, one after another), 22.05 kHz mono WAV;
-#     training tracks: warzone2100-music only (hyperrogue-music and singularity-music hold
+#     training tracks: POOL_DIRS, by default warzone2100-music (hyperrogue-music and singularity-music hold
 #     the real contrasting pairs of docs/default-model.md §3, so neither may be trained on;
 #     Wesnoth's music is kept out as the outside check the domain-gap issue reserves);
 #     held out: singularity-music, the check of step 4;
@@ -20,6 +20,8 @@
 # final report of a candidate (MOODTAP_MODEL=… cargo test -p moodtap-trainer --test default_model_*).
 # Usage: scripts/pseudo_label_candidate.sh
 # Env:   WORK (default target/pseudo-label), PER_TRACK (8), WEIGHT (1), SEED (66),
+#        POOL_DIRS (directories of training tracks, space-separated; default warzone2100-music's
+#        albums; never hyperrogue or singularity, see above),
 #        CORPUS (an existing corpus dir of the recipe; default: generated into WORK),
 #        MOODTAP_BIN (default target/release/moodtap, built if missing)
 # Needs: ffmpeg, python3-venv; the Debian packages warzone2100-music and singularity-music.
@@ -29,6 +31,7 @@ WORK=${WORK:-target/pseudo-label}
 PER_TRACK=${PER_TRACK:-8}
 WEIGHT=${WEIGHT:-1}
 SEED=${SEED:-66}
+POOL_DIRS=${POOL_DIRS:-$(echo /usr/share/games/warzone2100/music/albums/*)}
 VENV=${CARGO_TARGET_DIR:-target}/bench-venv
 if [[ -z "${MOODTAP_BIN:-}" ]]; then
   cargo build --release -p moodtap-trainer
@@ -66,7 +69,8 @@ cut_pool() { # pool-dir source-dirs…
   done
   touch "$pool/.complete"
 }
-[[ -f "$WORK/train-pool/.complete" ]] || cut_pool "$WORK/train-pool" /usr/share/games/warzone2100/music/albums/*
+# shellcheck disable=SC2086 # POOL_DIRS is a list of directories
+[[ -f "$WORK/train-pool/.complete" ]] || cut_pool "$WORK/train-pool" $POOL_DIRS
 [[ -f "$WORK/heldout-pool/.complete" ]] || cut_pool "$WORK/heldout-pool" /usr/share/games/singularity/music
 echo "excerpts: $(ls "$WORK/train-pool" | wc -l) training, $(ls "$WORK/heldout-pool" | wc -l) held out" >&2
 
