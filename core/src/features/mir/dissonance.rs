@@ -11,15 +11,20 @@
 //! Frames without peaks (silence) give 0. Step value: mean over the frames with a 60 ms
 //! spectrum in the step window.
 
-use super::roughness::sethares;
-
 /// Dissonance of one frame's peaks (frequencies ascending, Hz; amplitudes).
+#[cfg(test)]
 pub(crate) fn per_energy(freqs: &[f32], amps: &[f32]) -> f32 {
+    of_roughness(super::roughness::sethares(freqs, amps), amps)
+}
+
+/// Dissonance from the frame's Sethares roughness `roughness` (already summed over these
+/// peaks, [`super::roughness::sethares`]) and the peak amplitudes `amps`.
+pub(crate) fn of_roughness(roughness: f32, amps: &[f32]) -> f32 {
     let energy: f32 = amps.iter().map(|a| a * a).sum();
     if !(energy > 1e-20) {
         return 0.0;
     }
-    sethares(freqs, amps) / energy
+    roughness / energy
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ pub struct MirExtractor {
     roughness: FrameMean,
     /// Per-frame Jensen irregularity ([`irregularity::jensen`]).
     irregularity: FrameMean,
-    /// Per-frame level-free dissonance ([`dissonance::per_energy`]).
+    /// Per-frame level-free dissonance ([`dissonance::of_roughness`]).
     dissonance: FrameMean,
     novelty: novelty::Novelty,
 }
@@ -240,9 +240,11 @@ impl MirExtractor {
         self.pitch.push(view.index, if silent { None } else { mag60 });
         let (f, a) = (self.peaks.freqs(), self.peaks.amps());
         self.chroma.push(view.raw25);
-        self.roughness.push(mag60.map(|_| roughness::sethares(f, a)));
+        // One Sethares sum serves both roughness and its level-free form.
+        let rough = mag60.map(|_| roughness::sethares(f, a));
+        self.roughness.push(rough);
         self.irregularity.push(mag60.and_then(|_| irregularity::jensen(a)));
-        self.dissonance.push(mag60.map(|_| dissonance::per_energy(f, a)));
+        self.dissonance.push(rough.map(|r| dissonance::of_roughness(r, a)));
     }
 
     /// Writes each descriptor's value over the last `window_s` seconds (the
