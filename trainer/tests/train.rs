@@ -272,6 +272,30 @@ fn training_is_deterministic_and_eval_round_trips() {
         other.to_str().unwrap(),
     ]);
     assert_ne!(fs::read(&other).unwrap(), fa);
+    // --split-seed keeps the split (and so the normalisation and the test songs) while --seed
+    // changes the weights: seed runs measured on one test set.
+    let kept = root.join("seed7-split66.moodtap");
+    ok(&[
+        "train",
+        "--quiet",
+        "--cache",
+        c,
+        "--epochs",
+        "4",
+        "--seed",
+        "7",
+        "--split-seed",
+        "66",
+        "--out",
+        kept.to_str().unwrap(),
+    ]);
+    let meta = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata;
+    let run = |p: &Path| meta(p).training.run.unwrap();
+    assert_eq!(run(&kept).test_song_ids, run(&a).test_song_ids);
+    assert_ne!(run(&other).test_song_ids, run(&a).test_song_ids, "seed 7 alone should split differently");
+    assert_eq!((meta(&kept).norm_mean, meta(&kept).norm_std), (meta(&a).norm_mean, meta(&a).norm_std));
+    assert_ne!(fs::read(&kept).unwrap(), fa);
+    assert!(run(&kept).split.ends_with("split seed 66"), "{}", run(&kept).split);
     // --description names the data in the provenance; without it, the dataset kind.
     let dataset = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata.training.dataset;
     assert_eq!(dataset(&other), described);

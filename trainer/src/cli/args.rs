@@ -19,6 +19,11 @@ pub struct TrainingArgs {
     /// Seed of split, weights and batch order (paper: 66).
     #[arg(long, default_value_t = defaults::SEED)]
     pub seed: u64,
+    /// Seed of the train/validation/test split alone (default: --seed). Runs that differ only
+    /// in --seed but share --split-seed train on the same songs, normalise alike and are
+    /// tested on the same songs, so their metrics measure the seed's effect alone.
+    #[arg(long)]
+    pub split_seed: Option<u64>,
     /// Songs per batch (paper: 4).
     #[arg(long, default_value_t = defaults::BATCH_SIZE, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub batch_size: usize,
@@ -42,6 +47,7 @@ impl TrainingArgs {
             max_epochs: self.epochs,
             patience: self.patience,
             seed: self.seed,
+            split_seed: self.split_seed,
             batch_size: self.batch_size,
             learning_rate: self.lr,
             features: self.selection.as_deref().map_or(FeatureChoice::Default, FeatureChoice::parse),

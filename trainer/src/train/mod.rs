@@ -100,8 +100,10 @@ pub struct TrainOptions {
     pub max_epochs: usize,
     /// Early-stopping patience, epochs.
     pub patience: usize,
-    /// Seed (paper: 66).
+    /// Seed of weights, batch order and, unless `split_seed` is set, the split (paper: 66).
     pub seed: u64,
+    /// Seed of the split alone; `None`: `seed`.
+    pub split_seed: Option<u64>,
     /// Songs per batch (paper: 4).
     pub batch_size: usize,
     /// Adam learning rate (paper: 1e-3).
@@ -126,6 +128,7 @@ impl Default for TrainOptions {
             max_epochs: defaults::MAX_EPOCHS,
             patience: defaults::PATIENCE,
             seed: defaults::SEED,
+            split_seed: None,
             batch_size: defaults::BATCH_SIZE,
             learning_rate: defaults::LEARNING_RATE,
             features: FeatureChoice::Default,
@@ -538,12 +541,16 @@ pub fn train(
     let device = opts.backend.device()?;
     let cols = FeatureColumns::choose(table, &opts.features)?;
     let n = table.songs.len();
-    let (splits, split_text) = match opts.split {
+    let split_seed = opts.split_seed.unwrap_or(opts.seed);
+    let (splits, mut split_text) = match opts.split {
         SplitSpec::Holdout(f) => {
-            (vec![split::holdout(n, f, opts.seed)?], format!("holdout {:.2}/{:.2}/{:.2}", f[0], f[1], f[2]))
+            (vec![split::holdout(n, f, split_seed)?], format!("holdout {:.2}/{:.2}/{:.2}", f[0], f[1], f[2]))
         }
-        SplitSpec::Folds(k) => (split::kfold(n, k, opts.seed)?, format!("{k}-fold cross-validation, fold 1 written")),
+        SplitSpec::Folds(k) => (split::kfold(n, k, split_seed)?, format!("{k}-fold cross-validation, fold 1 written")),
     };
+    if let Some(s) = opts.split_seed {
+        split_text.push_str(&format!(", split seed {s}"));
+    }
     let ctx = RunContext { table, cols: &cols, opts, device, split_text };
     let max_epochs = if opts.kind == ModelKind::Svr { 0 } else { opts.max_epochs };
     let mut bytes = Vec::new();
