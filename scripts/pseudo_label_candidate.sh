@@ -32,6 +32,9 @@ PER_TRACK=${PER_TRACK:-8}
 WEIGHT=${WEIGHT:-1}
 SEED=${SEED:-66}
 POOL_DIRS=${POOL_DIRS:-$(echo /usr/share/games/warzone2100/music/albums/*)}
+for d in $POOL_DIRS /usr/share/games/singularity/music; do
+  [[ -d "$d" ]] || { echo "pseudo_label_candidate: $d is not a directory (install warzone2100-music and singularity-music, or fix POOL_DIRS)" >&2; exit 1; }
+done
 VENV=${CARGO_TARGET_DIR:-target}/bench-venv
 if [[ -z "${MOODTAP_BIN:-}" ]]; then
   cargo build --release -p moodtap-trainer
