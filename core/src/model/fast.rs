@@ -133,33 +133,13 @@ impl FastLinear {
         Ok(Self { d_in, d_out, weight, bias })
     }
 
-    /// `y[rows, d_out] = x[rows, d_in] · W + b`. Four rows at a time: independent chains
-    /// for the CPU to overlap, each row summed in the order of [`add_vec_mat`].
+    /// `y[rows, d_out] = x[rows, d_in] · W + b`, row by row ([`add_vec_mat`]).
     #[inline(always)]
     fn forward(&self, x: &[f32], rows: usize, y: &mut [f32]) {
         let (d_in, d_out) = (self.d_in, self.d_out);
-        let mut r = 0;
-        while r + 4 <= rows {
-            let y4 = &mut y[r * d_out..(r + 4) * d_out];
-            for y_row in y4.chunks_exact_mut(d_out) {
-                y_row.copy_from_slice(&self.bias);
-            }
-            let x4 = &x[r * d_in..(r + 4) * d_in];
-            for i in 0..d_in {
-                let w = &self.weight[i * d_out..(i + 1) * d_out];
-                for (y_row, x_row) in y4.chunks_exact_mut(d_out).zip(x4.chunks_exact(d_in)) {
-                    let xv = x_row[i];
-                    for (y, w) in y_row.iter_mut().zip(w) {
-                        *y += xv * w;
-                    }
-                }
-            }
-            r += 4;
-        }
-        for r in r..rows {
-            let y_row = &mut y[r * d_out..(r + 1) * d_out];
+        for (y_row, x_row) in y[..rows * d_out].chunks_exact_mut(d_out).zip(x.chunks_exact(d_in)) {
             y_row.copy_from_slice(&self.bias);
-            add_vec_mat(y_row, &x[r * d_in..(r + 1) * d_in], &self.weight);
+            add_vec_mat(y_row, x_row, &self.weight);
         }
     }
 }
