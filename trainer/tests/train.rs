@@ -255,40 +255,21 @@ fn training_is_deterministic_and_eval_round_trips() {
     // --songs all scores every song; a different seed gives another model.
     let (all, _) = ok(&["eval", "--cache", c, "--model", a.to_str().unwrap(), "--songs", "all"]);
     assert!(all.contains("all 30 songs"), "{all}");
+    // Four epochs on this cache with `extra` arguments, into `out`.
+    let train_4 = |extra: &[&str], out: &Path| {
+        let mut args = vec!["train", "--quiet", "--cache", c, "--epochs", "4"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        ok(&args)
+    };
     let other = root.join("seed7.moodtap");
     let described = "pulse clips, 30 songs";
-    ok(&[
-        "train",
-        "--quiet",
-        "--cache",
-        c,
-        "--epochs",
-        "4",
-        "--seed",
-        "7",
-        "--description",
-        described,
-        "--out",
-        other.to_str().unwrap(),
-    ]);
+    train_4(&["--seed", "7", "--description", described], &other);
     assert_ne!(fs::read(&other).unwrap(), fa);
     // --split-seed keeps the split (and so the normalisation and the test songs) while --seed
     // changes the weights: seed runs measured on one test set.
     let kept = root.join("seed7-split66.moodtap");
-    ok(&[
-        "train",
-        "--quiet",
-        "--cache",
-        c,
-        "--epochs",
-        "4",
-        "--seed",
-        "7",
-        "--split-seed",
-        "66",
-        "--out",
-        kept.to_str().unwrap(),
-    ]);
+    train_4(&["--seed", "7", "--split-seed", "66"], &kept);
     let meta = |p: &Path| moodtap_core::model::file::ModelFile::from_path(p).unwrap().metadata;
     let run = |p: &Path| meta(p).training.run.unwrap();
     assert_eq!(run(&kept).test_song_ids, run(&a).test_song_ids);
