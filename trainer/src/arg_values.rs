@@ -29,6 +29,14 @@ pub fn count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A seed: a whole number from 0 to 2⁶⁴ − 1.
+pub fn seed(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) => u64::try_from(n).map_err(|_| format!("a seed is a whole number from 0 to {}", u64::MAX)),
+        Err(_) => Err(format!("'{s}' is not a whole number")),
+    }
+}
+
 /// A finite number > 0 (learning rates).
 pub fn positive_number(s: &str) -> Result<f64, String> {
     let v = number(s)?;
@@ -87,5 +95,8 @@ mod tests {
         assert!(context_s("1e308").unwrap_err().contains("between 1"));
         assert_eq!(context_s("45"), Ok(45.0));
         assert!(count("-2").is_err());
+        assert!(seed("-1").unwrap_err().contains("from 0 to 18446744073709551615"));
+        assert_eq!(seed("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(seed("66"), Ok(66));
     }
 }

@@ -155,6 +155,9 @@ fn numbers_out_of_range_get_a_message_saying_what_is_allowed() {
     fails_with(&["train", "--cache", p(&d), "--lr", "0"], "greater than 0");
     fails_with(&["train", "--cache", p(&d), "--lr", "-1"], "greater than 0");
     fails_with(&["train", "--cache", p(&d), "--split", "-1,1,1"], "--split");
+    fails_with(&["train", "--cache", p(&d), "--seed", "-1"], "a seed is a whole number from 0");
+    fails_with(&["train", "--cache", p(&d), "--split-seed", "-1"], "a seed is a whole number from 0");
+    fails_with(&["corpus", "--out", p(&d), "--seed", "-5"], "a seed is a whole number from 0");
     fails_with(&["analyze", "x.wav", "--jobs", "-3"], "positive number of threads");
 }
 

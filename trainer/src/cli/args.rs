@@ -17,12 +17,12 @@ pub struct TrainingArgs {
     #[arg(long, default_value_t = defaults::PATIENCE, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub patience: usize,
     /// Seed of split, weights and batch order (paper: 66).
-    #[arg(long, default_value_t = defaults::SEED)]
+    #[arg(long, value_parser = crate::arg_values::seed, allow_hyphen_values = true, default_value_t = defaults::SEED)]
     pub seed: u64,
     /// Seed of the train/validation/test split alone (default: --seed). Runs that differ only
     /// in --seed but share --split-seed train on the same songs, normalise alike and are
     /// tested on the same songs, so their metrics measure the seed's effect alone.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::arg_values::seed, allow_hyphen_values = true)]
     pub split_seed: Option<u64>,
     /// Songs per batch (paper: 4).
     #[arg(long, default_value_t = defaults::BATCH_SIZE, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]

@@ -18,7 +18,7 @@ pub struct CorpusArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=corpus::MAX_COUNT as u64))]
     pub count: u64,
     /// Seed; the same arguments give bit-identical files.
-    #[arg(long, default_value_t = moodtap_core::defaults::SEED)]
+    #[arg(long, value_parser = crate::arg_values::seed, allow_hyphen_values = true, default_value_t = moodtap_core::defaults::SEED)]
     pub seed: u64,
     /// Length of each excerpt, seconds.
     #[arg(long, default_value_t = corpus::DEFAULT_DURATION_S)]

@@ -24,7 +24,7 @@ pub struct SelectArgs {
     #[arg(long, default_value_t = moodtap_core::defaults::SELECTION_FOLDS, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub folds: usize,
     /// Fold shuffle seed (paper: 66).
-    #[arg(long, default_value_t = moodtap_core::defaults::SEED)]
+    #[arg(long, value_parser = crate::arg_values::seed, allow_hyphen_values = true, default_value_t = moodtap_core::defaults::SEED)]
     pub seed: u64,
     /// Filter: offer the wrapper only features with |r| ≥ this for valence or arousal.
     #[arg(long, default_value_t = 0.0)]
