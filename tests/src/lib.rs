@@ -722,7 +722,10 @@ impl X11Parent {
             &CreateWindowAux::new().background_pixel(screen.black_pixel).event_mask(EventMask::STRUCTURE_NOTIFY),
         )?;
         conn.map_window(window)?;
-        conn.flush()?;
+        // A round trip, not just a flush: the plugin reparents into this window over its own
+        // connection, so the server must have created it first (a flush alone once let the
+        // plugin's ReparentWindow arrive first: BadWindow, "set_parent: SetParentError").
+        x11rb::wrapper::ConnectionExt::sync(&conn).context("X11 round trip after creating the parent window")?;
         Ok(Self { conn, window })
     }
 
