@@ -67,6 +67,11 @@ def main():
     ap.add_argument("--emomusic", help="EmoMusic sample directory (final report only)")
     ap.add_argument("--work", help="where the summaries are kept (reused when present)")
     a = ap.parse_args()
+    if bool(a.heldout) != bool(a.heldout_labels):
+        ap.error("--heldout and --heldout-labels go together (the excerpts and the peer's labels of them)")
+    for path in [a.default, *a.member]:
+        if not os.path.isfile(path):
+            ap.error(f"model file {path} not found")
     work = a.work or tempfile.mkdtemp(prefix="ensemble-check-")
     os.makedirs(work, exist_ok=True)
     models = [("default", a.default)] + [(f"member {i + 1}", m) for i, m in enumerate(a.member)]

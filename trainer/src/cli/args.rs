@@ -16,7 +16,7 @@ pub struct TrainingArgs {
     /// Early stopping: epochs without a better validation RMSE before stopping.
     #[arg(long, default_value_t = defaults::PATIENCE, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub patience: usize,
-    /// Seed of split, weights and batch order (paper: 66).
+    /// Seed of weights, batch order and (without --split-seed) the split (paper: 66).
     #[arg(long, value_parser = crate::arg_values::seed, allow_hyphen_values = true, default_value_t = defaults::SEED)]
     pub seed: u64,
     /// Seed of the train/validation/test split alone (default: --seed). Runs that differ only
