@@ -28,6 +28,9 @@ pub enum AdaptError {
     /// A model column is not a cache column.
     #[error(transparent)]
     Columns(#[from] FusionError),
+    /// The model is an ensemble (its members have their own statistics).
+    #[error("adapt works on one network and this model is an ensemble of {0}: adapt each member, then combine them again with `moodtap ensemble`")]
+    Ensemble(usize),
     /// The adapted model file could not be built.
     #[error(transparent)]
     File(#[from] ModelFileError),
@@ -52,6 +55,9 @@ pub struct Adapted {
 pub fn adapt(model: &LoadedModel, table: &StepTable, blend: f32) -> Result<Adapted, AdaptError> {
     if !(0.0..=1.0).contains(&blend) {
         return Err(AdaptError::Blend(blend));
+    }
+    if model.member_count() > 1 {
+        return Err(AdaptError::Ensemble(model.member_count()));
     }
     let steps: usize = table.songs.iter().map(|s| s.n_steps()).sum();
     if steps == 0 {

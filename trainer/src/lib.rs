@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod corpus;
 pub mod dataset;
+pub mod ensemble;
 pub mod eval;
 pub mod extract;
 pub mod features;

@@ -708,3 +708,65 @@ fn adapt_restandardises_for_shifted_recordings() {
     assert!(!out.exists(), "nothing written on refusal: {err}");
     let _ = fs::remove_dir_all(&root);
 }
+
+// ------------------------------------------------------------- ensemble ---
+
+/// `moodtap ensemble`: valence from one model and arousal from another are those models'
+/// own estimates; `--member`s are averaged, also across models with other statistics (an
+/// adapted model); the file loads in `eval` and `analyze`; what cannot be an ensemble is
+/// refused before anything is written.
+#[test]
+fn ensembles_combine_models_per_dimension() {
+    use moodtap_trainer::eval::EvalModel;
+    let root = tmpdir("ensemble");
+    let dir = synthetic_cache(&root.join("a"), 16, 8, 7);
+    let c = dir.to_str().unwrap();
+    let path = |name: &str| root.join(name).to_str().unwrap().to_string();
+    let (m1, m2, adapted, svr) = (path("m1.moodtap"), path("m2.moodtap"), path("adapted.moodtap"), path("svr.json"));
+    // One split (and so one normalisation), two seeds.
+    ok(&["train", "--quiet", "--cache", c, "--epochs", "3", "--seed", "1", "--split-seed", "5", "--out", &m1]);
+    ok(&["train", "--quiet", "--cache", c, "--epochs", "3", "--seed", "2", "--split-seed", "5", "--out", &m2]);
+    // Other statistics: the blend keeps it distinct from m2 and away from the cache's own.
+    ok(&["adapt", "--model", &m2, "--cache", c, "--blend", "0.5", "--out", &adapted]);
+    ok(&["train", "--quiet", "--cache", c, "--model", "svr", "--out", &svr]);
+    let table = cache::read(&dir, &Default::default()).unwrap();
+    let all: Vec<usize> = (0..table.songs.len()).collect();
+    let predict = |m: &str| EvalModel::from_path(Path::new(m)).unwrap().predict_songs(&table, &all).unwrap();
+    let (p1, p2, pa) = (predict(&m1), predict(&m2), predict(&adapted));
+    assert!(p1.iter().zip(&p2).any(|(a, b)| (a - b).abs() > 1e-3), "seeds 1 and 2 must differ for this test");
+
+    let split = path("split.moodtap");
+    let (_, err) = ok(&["ensemble", "--valence", &m1, "--arousal", &m2, "--description", "split", "--out", &split]);
+    assert!(err.contains("2 networks") && err.contains("arousal weight 1.000"), "{err}");
+    let ps = predict(&split);
+    for (s, chunk) in ps.chunks(2).enumerate() {
+        // The arousal model is listed first: its reading is its own, bit for bit; the
+        // valence model shares its statistics (same split), so it is exact too.
+        assert_eq!(chunk, [p1[2 * s], p2[2 * s + 1]], "song {s}");
+    }
+    let mean = path("mean.moodtap");
+    ok(&["ensemble", "--member", &m1, "--member", &adapted, "--out", &mean]);
+    let pm = predict(&mean);
+    let worst = pm.iter().enumerate().map(|(i, v)| (v - (p1[i] + pa[i]) / 2.0).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-4, "mean of members off by {worst}");
+    // Provenance says what was combined; eval and analyze take the file.
+    let meta = moodtap_core::model::ModelFile::from_path(&mean).unwrap().metadata;
+    assert!(meta.training.notes.contains("valence: mean of") && meta.training.notes.contains("adapted.moodtap"));
+    assert_eq!(meta.training.dataset, "ensemble of 2 models");
+    ok(&["eval", "--cache", c, "--model", &mean]);
+
+    // Refusals, nothing written.
+    let x = path("x.moodtap");
+    fails_with(&["ensemble", "--member", &m1, "--member", &m1, "--out", &x], &["only one distinct model"]);
+    fails_with(&["ensemble", "--valence", &m1, "--valence", &m2, "--out", &x], &["no model serves arousal"]);
+    fails_with(
+        &["ensemble", "--member", &m1, "--member", &svr, "--out", &x],
+        &["svr.json", "not a moodtap model file"],
+    );
+    fails_with(&["ensemble", "--member", &m1, "--member", &mean, "--out", &x], &["mean.moodtap is itself an ensemble"]);
+    fails_with(&["ensemble", "--out", &x], &["give the models to combine"]);
+    fails_with(&["ensemble", "--member", &m1, "--member", &m2, "--out", &m1], &["m1.moodtap"]);
+    fails_with(&["adapt", "--model", &mean, "--cache", c, "--out", &x], &["ensemble of 2", "adapt each member"]);
+    assert!(!Path::new(&x).exists());
+    let _ = fs::remove_dir_all(&root);
+}

@@ -12,6 +12,29 @@
 //! | 24 + M        | R    | burn record: burnpack bytes of `Network::into_record()`      |
 //! | 24 + M + R    | 4    | CRC-32 (IEEE) of every preceding byte                        |
 //!
+//! # Ensembles (format version 2)
+//!
+//! An ensemble is `K` (2 ≤ `K` ≤ [`MAX_MEMBERS`]) single-model files (version 1, each complete
+//! with its own metadata, normalisation and checksum) and how much each one's estimate counts
+//! per dimension ([`MemberWeights`]; each dimension's weights sum to 1). The members read the
+//! same features on the same time base; each keeps the normalisation and architecture it was
+//! trained with. Single models are still written as version 1, so older builds read them.
+//!
+//! | offset        | size | content                                                     |
+//! |---------------|------|-------------------------------------------------------------|
+//! | 0             | 8    | magic `b"MOODTAP\x1a"`                                       |
+//! | 8             | 4    | format version `u32` (= [`ENSEMBLE_FORMAT_VERSION`])         |
+//! | 12            | 4    | header length `H` (`u32`, ≤ [`MAX_METADATA_LEN`])            |
+//! | 16            | H    | header: UTF-8 JSON of [`EnsembleHeader`]                     |
+//! | 16 + H        | 4    | member count `K` (`u32`, equals the header's weights)        |
+//! | then, `K` ×   | 8    | member length `L` (`u64`)                                    |
+//! |               | L    | a complete version-1 model file                              |
+//! | end − 4       | 4    | CRC-32 (IEEE) of every preceding byte                        |
+//!
+//! The ensemble's [`ModelFile::metadata`] is its first member's (feature order, the
+//! normalisation its input is z-scored with, time base, architecture) with the header's
+//! provenance.
+//!
 //! The file is untrusted input (a user picks it in the plugin). Loading never panics and
 //! never allocates more than the buffer it was given plus the network the validated config
 //! describes: every length is checked against the remaining bytes before anything is read,
@@ -35,8 +58,12 @@ use super::network::Network;
 
 /// First 8 bytes of every model file. `\x1a` (DOS EOF) stops text tools from printing on.
 pub const MAGIC: [u8; 8] = *b"MOODTAP\x1a";
-/// The only format version this build reads and writes.
+/// Format version of a single-model file (this build reads it and writes it for one model).
 pub const FORMAT_VERSION: u32 = 1;
+/// Format version of an ensemble of single-model files (module docs).
+pub const ENSEMBLE_FORMAT_VERSION: u32 = 2;
+/// Most members an ensemble may have (each one costs a forward pass per step).
+pub const MAX_MEMBERS: usize = 8;
 pub use crate::steps::FEATURE_SCHEMA_VERSION;
 /// Upper bound on the JSON metadata (ordered names and two stats vectors for a few thousand
 /// features fit in well under 1 MiB).
@@ -44,7 +71,7 @@ pub const MAX_METADATA_LEN: usize = 4 << 20;
 /// Upper bound on the burn record; the paper's CBSA is ~45 kB, the largest config
 /// [`ModelConfig::validate`] admits stays below this.
 pub const MAX_RECORD_LEN: usize = 256 << 20;
-/// Upper bound on a whole file read from disk.
+/// Upper bound on a whole file read from disk (an ensemble's members together included).
 pub const MAX_FILE_LEN: usize = 16 + MAX_METADATA_LEN + 8 + MAX_RECORD_LEN + 4;
 /// Longest accepted context in seconds (one hour).
 pub const MAX_CONTEXT_S: f64 = 3600.0;
@@ -69,11 +96,11 @@ pub enum ModelFileError {
     #[error("not a moodtap model file (bad magic bytes)")]
     BadMagic,
     /// The format version is not [`FORMAT_VERSION`].
-    #[error("model format version {found} is not supported (this build reads {supported})")]
+    #[error("model format version {found} is not supported (this build reads versions 1 to {supported})")]
     UnsupportedVersion {
         /// Version in the file.
         found: u32,
-        /// Version this build reads.
+        /// Newest version this build reads.
         supported: u32,
     },
     /// The buffer ends before a section it announces.
@@ -229,6 +256,10 @@ pub enum ModelFileError {
     /// A weight is NaN or infinite.
     #[error("weight {0} contains a non-finite value")]
     NonFiniteWeight(&'static str),
+    /// An ensemble's members or weights do not fit together (module docs), or an ensemble
+    /// was given where one network is needed.
+    #[error("ensemble: {0}")]
+    Ensemble(String),
 }
 
 /// Quality on held-out songs for one dimension (paper eq. 25–26), labels in `[0, 1]`.
@@ -448,16 +479,65 @@ impl ModelMetadata {
     }
 }
 
-/// A parsed and validated model file: metadata plus the still-encoded weights.
+/// How much one ensemble member's estimate counts, per dimension: the ensemble's valence is
+/// `Σ valence_k · v_k` over its members, likewise arousal. Each dimension's weights are finite,
+/// ≥ 0 and sum to 1 (± [`WEIGHT_SUM_TOLERANCE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberWeights {
+    /// Weight of this member's valence.
+    pub valence: f32,
+    /// Weight of this member's arousal.
+    pub arousal: f32,
+}
+
+impl MemberWeights {
+    /// A single model: its own estimate in both dimensions.
+    pub const ONE: Self = Self { valence: 1.0, arousal: 1.0 };
+}
+
+/// How far each dimension's weights may sum from 1 (f32 rounding of `1/K` sums, not intent).
+pub const WEIGHT_SUM_TOLERANCE: f32 = 1e-4;
+
+/// The JSON header of an ensemble file (module docs): its provenance and its members' weights
+/// in file order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsembleHeader {
+    /// Where the ensemble came from (the members' own provenance stays in their metadata).
+    pub training: TrainingProvenance,
+    /// One entry per member, in file order.
+    pub weights: Vec<MemberWeights>,
+}
+
+/// One network of a model file: its metadata, weight in the estimate and encoded weights.
+#[derive(Debug, Clone)]
+pub struct FileMember {
+    /// The member's own validated metadata (its normalisation, architecture, provenance).
+    pub metadata: ModelMetadata,
+    /// How much its estimate counts ([`MemberWeights::ONE`] in a single-model file).
+    pub weights: MemberWeights,
+    record: Vec<u8>,
+}
+
+impl FileMember {
+    /// Builds the member's network on `device` and loads its weights into it.
+    pub fn network(&self, device: &Device) -> Result<Network, ModelFileError> {
+        load_record(&self.metadata.model, &self.record, device)
+    }
+}
+
+/// A parsed and validated model file: metadata plus the still-encoded weights of its one
+/// network, or of each member of an ensemble (module docs).
 ///
 /// [`ModelFile::from_bytes`] checks the container and the metadata;
-/// [`ModelFile::network`] decodes the weights into a burn [`Network`] (checked against the
+/// [`FileMember::network`] decodes the weights into a burn [`Network`] (checked against the
 /// config). [`super::LoadedModel`] does both and builds the fast inference path.
 #[derive(Debug, Clone)]
 pub struct ModelFile {
-    /// Validated metadata.
+    /// Validated metadata; an ensemble's is its first member's with the ensemble's provenance.
     pub metadata: ModelMetadata,
-    record: Vec<u8>,
+    members: Vec<FileMember>,
 }
 
 /// Reads `N` bytes at `*pos`, advancing it, or reports what was being read.
@@ -479,41 +559,163 @@ fn take_array<const N: usize>(bytes: &[u8], pos: &mut usize, what: &'static str)
     Ok(out)
 }
 
+/// Reads the length-prefixed JSON section at `*pos` (≤ [`MAX_METADATA_LEN`]).
+fn take_json<'a>(bytes: &'a [u8], pos: &mut usize, what: &'static str) -> Result<&'a [u8], ModelFileError> {
+    let len = u64::from(u32::from_le_bytes(take_array(bytes, pos, "metadata length")?));
+    if len > MAX_METADATA_LEN as u64 {
+        return Err(ModelFileError::MetadataTooLarge { len, max: MAX_METADATA_LEN });
+    }
+    take(bytes, pos, len, what)
+}
+
+/// Checks that the CRC-32 at `*pos` covers `bytes[..*pos]` and ends the buffer.
+fn check_crc(bytes: &[u8], pos: &mut usize) -> Result<(), ModelFileError> {
+    let content_end = *pos;
+    let stored = u32::from_le_bytes(take_array(bytes, pos, "checksum")?);
+    if *pos != bytes.len() {
+        return Err(ModelFileError::TrailingBytes { extra: bytes.len() - *pos });
+    }
+    let computed = crc32(&bytes[..content_end]);
+    if stored != computed {
+        return Err(ModelFileError::Checksum { stored, computed });
+    }
+    Ok(())
+}
+
+/// Magic, version and the JSON section after them, as `(version, json, position after it)`.
+fn read_header(bytes: &[u8]) -> Result<(u32, &[u8], usize), ModelFileError> {
+    let mut pos = 0;
+    let magic: [u8; 8] = take_array(bytes, &mut pos, "magic")?;
+    if magic != MAGIC {
+        return Err(ModelFileError::BadMagic);
+    }
+    let version = u32::from_le_bytes(take_array(bytes, &mut pos, "format version")?);
+    if version != FORMAT_VERSION && version != ENSEMBLE_FORMAT_VERSION {
+        return Err(ModelFileError::UnsupportedVersion { found: version, supported: ENSEMBLE_FORMAT_VERSION });
+    }
+    let what = if version == FORMAT_VERSION { "metadata" } else { "ensemble header" };
+    let json = take_json(bytes, &mut pos, what)?;
+    Ok((version, json, pos))
+}
+
+/// Checks that `member` reads the same inputs on the same time base as `first`.
+fn check_compatible(first: &ModelMetadata, member: &ModelMetadata, index: usize) -> Result<(), ModelFileError> {
+    let differs = |what: &str| {
+        Err(ModelFileError::Ensemble(format!(
+            "member {} has other {what} than member 1; members must read the same features on the same time base",
+            index + 1
+        )))
+    };
+    if member.feature_names != first.feature_names {
+        return differs("input features");
+    }
+    if (member.t_steps, member.context_s, member.window_s, member.hop_s)
+        != (first.t_steps, first.context_s, first.window_s, first.hop_s)
+    {
+        return differs("steps, context, window or hop");
+    }
+    Ok(())
+}
+
+/// Checks `K` weights against `members` members: count, range, sums.
+fn check_weights(weights: &[MemberWeights], members: usize) -> Result<(), ModelFileError> {
+    if !(2..=MAX_MEMBERS).contains(&weights.len()) {
+        return Err(ModelFileError::Ensemble(format!(
+            "{} members; an ensemble has 2 to {MAX_MEMBERS} (one model is written as a single-model file)",
+            weights.len()
+        )));
+    }
+    if weights.len() != members {
+        return Err(ModelFileError::Ensemble(format!(
+            "the header weighs {} members but the file holds {members}",
+            weights.len()
+        )));
+    }
+    for (index, w) in weights.iter().enumerate() {
+        if !(w.valence.is_finite() && w.arousal.is_finite() && w.valence >= 0.0 && w.arousal >= 0.0) {
+            return Err(ModelFileError::Ensemble(format!(
+                "member {} has weights valence {} arousal {}; weights are finite and ≥ 0",
+                index + 1,
+                w.valence,
+                w.arousal
+            )));
+        }
+        if w.valence == 0.0 && w.arousal == 0.0 {
+            return Err(ModelFileError::Ensemble(format!("member {} counts in neither dimension", index + 1)));
+        }
+    }
+    for (dimension, sum) in [
+        ("valence", weights.iter().map(|w| w.valence).sum::<f32>()),
+        ("arousal", weights.iter().map(|w| w.arousal).sum::<f32>()),
+    ] {
+        if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
+            return Err(ModelFileError::Ensemble(format!("the {dimension} weights sum to {sum}, not 1")));
+        }
+    }
+    Ok(())
+}
+
 impl ModelFile {
-    /// Parses and validates a model file held in memory (e.g. `include_bytes!`).
+    /// Parses and validates a model file held in memory (e.g. `include_bytes!`): one model
+    /// (format version 1) or an ensemble (version 2).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
-        let mut pos = 0;
-        let magic: [u8; 8] = take_array(bytes, &mut pos, "magic")?;
-        if magic != MAGIC {
-            return Err(ModelFileError::BadMagic);
+        let (version, json, pos) = read_header(bytes)?;
+        if version == FORMAT_VERSION {
+            let (metadata, record) = Self::parse_single(bytes, json, pos)?;
+            let member = FileMember { metadata: metadata.clone(), weights: MemberWeights::ONE, record };
+            return Ok(Self { metadata, members: vec![member] });
         }
-        let version = u32::from_le_bytes(take_array(bytes, &mut pos, "format version")?);
-        if version != FORMAT_VERSION {
-            return Err(ModelFileError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
-        }
-        let meta_len = u64::from(u32::from_le_bytes(take_array(bytes, &mut pos, "metadata length")?));
-        if meta_len > MAX_METADATA_LEN as u64 {
-            return Err(ModelFileError::MetadataTooLarge { len: meta_len, max: MAX_METADATA_LEN });
-        }
-        let meta_bytes = take(bytes, &mut pos, meta_len, "metadata")?;
+        Self::parse_ensemble(bytes, json, pos)
+    }
+
+    /// The rest of a version-1 file after its metadata JSON (at `pos`).
+    fn parse_single(bytes: &[u8], meta: &[u8], mut pos: usize) -> Result<(ModelMetadata, Vec<u8>), ModelFileError> {
         let record_len = u64::from_le_bytes(take_array(bytes, &mut pos, "record length")?);
         if record_len > MAX_RECORD_LEN as u64 {
             return Err(ModelFileError::RecordTooLarge { len: record_len, max: MAX_RECORD_LEN });
         }
-        let record = take(bytes, &mut pos, record_len, "record")?;
-        let content_end = pos;
-        let stored = u32::from_le_bytes(take_array(bytes, &mut pos, "checksum")?);
-        if pos != bytes.len() {
-            return Err(ModelFileError::TrailingBytes { extra: bytes.len() - pos });
-        }
-        let computed = crc32(&bytes[..content_end]);
-        if stored != computed {
-            return Err(ModelFileError::Checksum { stored, computed });
-        }
+        let record = take(bytes, &mut pos, record_len, "record")?.to_vec();
+        check_crc(bytes, &mut pos)?;
         let metadata: ModelMetadata =
-            serde_json::from_slice(meta_bytes).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+            serde_json::from_slice(meta).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
         metadata.validate()?;
-        Ok(Self { metadata, record: record.to_vec() })
+        Ok((metadata, record))
+    }
+
+    /// The rest of a version-2 file after its header JSON (at `pos`).
+    fn parse_ensemble(bytes: &[u8], header: &[u8], mut pos: usize) -> Result<Self, ModelFileError> {
+        let count = u32::from_le_bytes(take_array(bytes, &mut pos, "member count")?) as usize;
+        if !(2..=MAX_MEMBERS).contains(&count) {
+            return Err(ModelFileError::Ensemble(format!("{count} members; an ensemble has 2 to {MAX_MEMBERS}")));
+        }
+        let mut parts = Vec::with_capacity(count);
+        for _ in 0..count {
+            let len = u64::from_le_bytes(take_array(bytes, &mut pos, "member length")?);
+            parts.push(take(bytes, &mut pos, len, "member")?);
+        }
+        check_crc(bytes, &mut pos)?;
+        let header: EnsembleHeader =
+            serde_json::from_slice(header).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        check_weights(&header.weights, count)?;
+        let mut members: Vec<FileMember> = Vec::with_capacity(count);
+        for (index, (part, weights)) in parts.into_iter().zip(&header.weights).enumerate() {
+            let (version, json, at) = read_header(part)?;
+            if version != FORMAT_VERSION {
+                return Err(ModelFileError::Ensemble(format!(
+                    "member {} is itself an ensemble; list its members instead",
+                    index + 1
+                )));
+            }
+            let (metadata, record) = Self::parse_single(part, json, at)
+                .map_err(|e| ModelFileError::Ensemble(format!("member {}: {e}", index + 1)))?;
+            if let Some(first) = members.first() {
+                check_compatible(&first.metadata, &metadata, index)?;
+            }
+            members.push(FileMember { metadata, weights: *weights, record });
+        }
+        let metadata = ModelMetadata { training: header.training, ..members[0].metadata.clone() };
+        metadata.validate()?;
+        Ok(Self { metadata, members })
     }
 
     /// Reads and validates a model file from disk (size checked before reading).
@@ -529,8 +731,8 @@ impl ModelFile {
         Self::from_bytes(&bytes)
     }
 
-    /// Serialises `network` with `metadata` into the file layout (module docs). Validates
-    /// the metadata and that the network has the architecture it names.
+    /// Serialises `network` with `metadata` into the single-model layout (module docs).
+    /// Validates the metadata and that the network has the architecture it names.
     pub fn to_bytes(metadata: &ModelMetadata, network: &Network) -> Result<Vec<u8>, ModelFileError> {
         metadata.validate()?;
         if network.architecture() != metadata.model.architecture {
@@ -563,14 +765,60 @@ impl ModelFile {
         Ok(out)
     }
 
-    /// The encoded burn record (burnpack bytes).
-    pub fn record_bytes(&self) -> &[u8] {
-        &self.record
+    /// Serialises an ensemble (module docs) of single-model files `members` (their bytes,
+    /// as written by [`Self::to_bytes`]) with `header`'s provenance and weights, in the same
+    /// order. Everything the reader checks is checked first, so what this writes loads.
+    pub fn ensemble_to_bytes(header: &EnsembleHeader, members: &[&[u8]]) -> Result<Vec<u8>, ModelFileError> {
+        check_weights(&header.weights, members.len())?;
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&ENSEMBLE_FORMAT_VERSION.to_le_bytes());
+        let json = serde_json::to_vec(header).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
+        if json.len() > MAX_METADATA_LEN {
+            return Err(ModelFileError::MetadataTooLarge { len: json.len() as u64, max: MAX_METADATA_LEN });
+        }
+        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&(members.len() as u32).to_le_bytes());
+        for member in members {
+            out.extend_from_slice(&(member.len() as u64).to_le_bytes());
+            out.extend_from_slice(member);
+        }
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        if out.len() > MAX_FILE_LEN {
+            return Err(ModelFileError::Ensemble(format!("{} bytes, more than a model file may have", out.len())));
+        }
+        Self::from_bytes(&out)?;
+        Ok(out)
     }
 
-    /// Builds the network the metadata describes on `device` and loads the weights into it.
+    /// The networks of the file with their weights: one for a single model, `K` for an
+    /// ensemble.
+    pub fn members(&self) -> &[FileMember] {
+        &self.members
+    }
+
+    /// Whether the file is an ensemble of several networks.
+    pub fn is_ensemble(&self) -> bool {
+        self.members.len() > 1
+    }
+
+    /// The encoded burn record (burnpack bytes) of the first network.
+    pub fn record_bytes(&self) -> &[u8] {
+        &self.members[0].record
+    }
+
+    /// Builds the network of a single-model file on `device` and loads the weights into it;
+    /// an ensemble is refused ([`Self::members`] has each of its networks).
     pub fn network(&self, device: &Device) -> Result<Network, ModelFileError> {
-        load_record(&self.metadata.model, &self.record, device)
+        if self.is_ensemble() {
+            return Err(ModelFileError::Ensemble(format!(
+                "this file is an ensemble of {} networks, not one network",
+                self.members.len()
+            )));
+        }
+        self.members[0].network(device)
     }
 }
 

@@ -5,6 +5,18 @@
 //! [`LoadedModel::predict`] uses the fast path; [`LoadedModel::predict_burn`] runs burn and
 //! exists for cross-checks and benchmarks. [`LoadedModel::predict_now`] runs a second fast
 //! path of the same weights on the last `K` steps only ([`super::now`]).
+//!
+//! An ensemble file ([`super::file`], format version 2) loads as one [`LoadedModel`] whose
+//! estimates are its members' weighted per dimension; callers see no difference. The input
+//! is z-scored with the first member's statistics ([`LoadedModel::metadata`]); a member
+//! trained with other statistics gets it re-standardised per feature,
+//! `z_k = z · σ₀/σ_k + (μ₀ − μ_k)/σ_k`, which equals z-scoring the raw value with its own
+//! statistics up to f32 rounding. A row of zeros is every feature at its mean, which is how
+//! steps not heard yet are given (the context of a stream that started less than `T` steps
+//! ago, [`crate::fusion::FusionRing`]); it stays zeros for every member, so each sees those
+//! steps at its own mean as it would alone. The two differ only where the first member's z
+//! was clamped to ±[`crate::fusion::MAX_ABS_Z`], or a single raw value was not finite and
+//! counted as the first member's mean.
 
 use std::path::Path;
 
@@ -13,7 +25,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::config::ModelConfig;
 use super::fast::FastNetwork;
-use super::file::{ModelFile, ModelFileError, ModelMetadata};
+use super::file::{MemberWeights, ModelFile, ModelFileError, ModelMetadata};
 use super::network::Network;
 use super::now::now_t_steps;
 
@@ -45,14 +57,95 @@ pub enum InferenceError {
 #[derive(Debug)]
 pub struct LoadedModel {
     metadata: ModelMetadata,
-    network: Network,
     device: Device,
-    fast: FastNetwork,
-    /// The same weights on `K` = [`now_t_steps`] steps ([`super::now`]).
-    now: FastNetwork,
+    /// One per network; a single model has one member of weight 1.
+    members: Vec<Member>,
     /// Sanitised copy of the input (`T × N`; `K × N` for `predict_now`), so prediction
     /// never allocates.
     input: Vec<f32>,
+    /// A re-standardised member's input (module docs); empty if no member needs one.
+    member_input: Vec<f32>,
+}
+
+/// One network of a [`LoadedModel`].
+#[derive(Debug)]
+struct Member {
+    network: Network,
+    fast: FastNetwork,
+    /// The same weights on `K` = [`now_t_steps`] steps ([`super::now`]).
+    now: FastNetwork,
+    weights: MemberWeights,
+    /// `(scale, offset)` per feature from the first member's z to this one's (module docs);
+    /// `None` when the statistics are the same.
+    restandardise: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+impl Member {
+    fn new(
+        metadata: &ModelMetadata,
+        first: &ModelMetadata,
+        network: Network,
+        weights: MemberWeights,
+    ) -> Result<Self, ModelFileError> {
+        // `valid` drops autodiff, puts BatchNorm in inference mode and folds pending
+        // running-statistics updates (burn keeps them per thread until synced).
+        let network = network.valid();
+        let fast = FastNetwork::new(&metadata.model, &network)?;
+        let now_config =
+            ModelConfig { t_steps: now_t_steps(metadata.t_steps, metadata.hop_s), ..metadata.model.clone() };
+        let now = FastNetwork::new(&now_config, &network)?;
+        let same = metadata.norm_mean == first.norm_mean && metadata.norm_std == first.norm_std;
+        let restandardise = (!same).then(|| {
+            let pairs =
+                first.norm_mean.iter().zip(&first.norm_std).zip(metadata.norm_mean.iter().zip(&metadata.norm_std));
+            pairs
+                .map(|((m0, s0), (mk, sk))| {
+                    let (m0, s0, mk, sk) = (f64::from(*m0), f64::from(*s0), f64::from(*mk), f64::from(*sk));
+                    ((s0 / sk) as f32, ((m0 - mk) / sk) as f32)
+                })
+                .unzip()
+        });
+        Ok(Self { network, fast, now, weights, restandardise })
+    }
+
+    /// This member's estimate of sanitised `input` (`T × N` or, with `now`, `K × N`), using
+    /// `scratch` (at least as long) for a re-standardised copy.
+    fn forward(&mut self, input: &[f32], scratch: &mut [f32], now: bool) -> ValenceArousal {
+        let input = match &self.restandardise {
+            None => input,
+            Some((scale, offset)) => {
+                let scratch = &mut scratch[..input.len()];
+                restandardise(input, scale, offset, scratch);
+                scratch
+            }
+        };
+        let [valence, arousal] = if now { self.now.forward(input) } else { self.fast.forward(input) };
+        finite_estimate(valence, arousal)
+    }
+}
+
+/// `dst = bounded_z(src · scale + offset)` per feature over rows of `scale.len()` features;
+/// a row of zeros stays zeros (module docs: a step not heard yet).
+fn restandardise(src: &[f32], scale: &[f32], offset: &[f32], dst: &mut [f32]) {
+    for (src_row, dst_row) in src.chunks_exact(scale.len()).zip(dst.chunks_exact_mut(scale.len())) {
+        if src_row.iter().all(|v| *v == 0.0) {
+            dst_row.fill(0.0);
+            continue;
+        }
+        for (((d, s), a), b) in dst_row.iter_mut().zip(src_row).zip(scale).zip(offset) {
+            *d = bounded_z(s * a + b);
+        }
+    }
+}
+
+/// The members' estimates weighted per dimension (each dimension's weights sum to 1).
+fn weighted(estimates: impl Iterator<Item = (ValenceArousal, MemberWeights)>) -> ValenceArousal {
+    let (mut valence, mut arousal) = (0.0f32, 0.0f32);
+    for (e, w) in estimates {
+        valence += w.valence * e.valence;
+        arousal += w.arousal * e.arousal;
+    }
+    finite_estimate(valence, arousal)
 }
 
 impl LoadedModel {
@@ -66,34 +159,45 @@ impl LoadedModel {
         Self::from_file(ModelFile::from_path(path)?, Device::flex())
     }
 
-    /// Builds the network of a parsed file on `device` and the fast path from it.
+    /// Builds the network(s) of a parsed file on `device` and the fast paths from them.
     pub fn from_file(file: ModelFile, device: Device) -> Result<Self, ModelFileError> {
-        let network = file.network(&device)?;
-        Self::from_network(file.metadata, network, device)
+        let first = &file.members()[0].metadata;
+        let members = file
+            .members()
+            .iter()
+            .map(|m| Member::new(&m.metadata, first, m.network(&device)?, m.weights))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_members(file.metadata, members, device)
     }
 
     /// Wraps an in-memory network (e.g. right after training) with its metadata.
     pub fn from_network(metadata: ModelMetadata, network: Network, device: Device) -> Result<Self, ModelFileError> {
         metadata.validate()?;
-        // `valid` drops autodiff, puts BatchNorm in inference mode and folds pending
-        // running-statistics updates (burn keeps them per thread until synced).
-        let network = network.valid();
-        let fast = FastNetwork::new(&metadata.model, &network)?;
-        let now_config =
-            ModelConfig { t_steps: now_t_steps(metadata.t_steps, metadata.hop_s), ..metadata.model.clone() };
-        let now = FastNetwork::new(&now_config, &network)?;
-        let input = vec![0.0; fast.input_len()];
-        Ok(Self { metadata, network, device, fast, now, input })
+        let member = Member::new(&metadata, &metadata, network, MemberWeights::ONE)?;
+        Self::from_members(metadata, vec![member], device)
     }
 
-    /// Metadata: feature names and order, normalisation, `T`, time base, provenance.
+    fn from_members(metadata: ModelMetadata, members: Vec<Member>, device: Device) -> Result<Self, ModelFileError> {
+        let input = vec![0.0; members[0].fast.input_len()];
+        let member_input = if members.iter().any(|m| m.restandardise.is_some()) { input.clone() } else { Vec::new() };
+        Ok(Self { metadata, device, members, input, member_input })
+    }
+
+    /// Metadata: feature names and order, normalisation, `T`, time base, provenance. An
+    /// ensemble's is its first member's with the ensemble's provenance.
     pub fn metadata(&self) -> &ModelMetadata {
         &self.metadata
     }
 
-    /// The burn network (inference mode on [`device`](Self::device)).
+    /// Number of networks: 1, or an ensemble's members.
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The burn network (inference mode on [`device`](Self::device)); an ensemble's first
+    /// member ([`member_count`](Self::member_count) tells whether there are more).
     pub fn network(&self) -> &Network {
-        &self.network
+        &self.members[0].network
     }
 
     /// Device of the burn network.
@@ -103,7 +207,7 @@ impl LoadedModel {
 
     /// Number of input values `T × N`.
     pub fn input_len(&self) -> usize {
-        self.fast.input_len()
+        self.input.len()
     }
 
     /// Estimates valence and arousal from `T × N` z-scored steps (row-major, oldest step
@@ -113,18 +217,18 @@ impl LoadedModel {
     pub fn predict(&mut self, steps: &[f32]) -> Result<ValenceArousal, InferenceError> {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
-        let [valence, arousal] = self.fast.forward(&self.input);
-        Ok(finite_estimate(valence, arousal))
+        let (input, scratch) = (&self.input, &mut self.member_input);
+        Ok(weighted(self.members.iter_mut().map(|m| (m.forward(input, scratch, false), m.weights))))
     }
 
     /// Steps `K` of the "now" reading ([`now_t_steps`]).
     pub fn now_t_steps(&self) -> usize {
-        self.now.config().t_steps
+        self.members[0].now.config().t_steps
     }
 
     /// Number of input values of [`predict_now`](Self::predict_now), `K × N`.
     pub fn now_input_len(&self) -> usize {
-        self.now.input_len()
+        self.members[0].now.input_len()
     }
 
     /// The raw "now" estimate: the same network on only the last `K` steps (`K × N`, oldest
@@ -137,8 +241,8 @@ impl LoadedModel {
         }
         let input = &mut self.input[..expected];
         sanitize(steps, input);
-        let [valence, arousal] = self.now.forward(input);
-        Ok(finite_estimate(valence, arousal))
+        let (input, scratch) = (&self.input[..expected], &mut self.member_input);
+        Ok(weighted(self.members.iter_mut().map(|m| (m.forward(input, scratch, true), m.weights))))
     }
 
     /// [`predict`](Self::predict) through burn (allocates; for checks and benchmarks).
@@ -146,12 +250,21 @@ impl LoadedModel {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
         let (t, n) = (self.metadata.model.t_steps, self.metadata.model.n_features);
-        let x = Tensor::<4>::from_data(TensorData::new(self.input.clone(), [1, 1, t, n]), &self.device);
-        let out = self.network.forward(x).try_into_vec_as::<f32>().unwrap_or_default();
-        match out.as_slice() {
-            [v, a] => Ok(finite_estimate(*v, *a)),
-            _ => Ok(finite_estimate(f32::NAN, f32::NAN)),
+        let mut estimates = Vec::with_capacity(self.members.len());
+        for member in &self.members {
+            let mut input = self.input.clone();
+            if let Some((scale, offset)) = &member.restandardise {
+                restandardise(&self.input, scale, offset, &mut input);
+            }
+            let x = Tensor::<4>::from_data(TensorData::new(input, [1, 1, t, n]), &self.device);
+            let out = member.network.forward(x).try_into_vec_as::<f32>().unwrap_or_default();
+            let estimate = match out.as_slice() {
+                [v, a] => finite_estimate(*v, *a),
+                _ => finite_estimate(f32::NAN, f32::NAN),
+            };
+            estimates.push((estimate, member.weights));
         }
+        Ok(weighted(estimates.into_iter()))
     }
 
     fn check_len(&self, steps: &[f32]) -> Result<(), InferenceError> {

@@ -47,4 +47,6 @@ pub use network::Network;
 pub use training::{Trainer, TrainingConfig};
 
 #[cfg(test)]
+mod ensemble_tests;
+#[cfg(test)]
 mod file_tests;

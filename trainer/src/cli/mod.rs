@@ -10,6 +10,7 @@ pub mod analyze;
 pub mod args;
 pub mod cache;
 pub mod corpus;
+pub mod ensemble;
 pub mod eval;
 pub mod extract;
 pub mod features;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Re-standardise a network model for other recordings: its input statistics become
     /// those of a feature cache of unlabelled music like the music it will hear.
     Adapt(adapt::AdaptArgs),
+    /// Combine network models into one model file whose estimates are their means per
+    /// dimension (a seed ensemble, or valence from some models and arousal from others).
+    Ensemble(ensemble::EnsembleArgs),
 }
 
 /// Runs a parsed command line.
@@ -73,5 +77,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ablate(args) => ablate::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Adapt(args) => adapt::run(&args),
+        Command::Ensemble(args) => ensemble::run(&args),
     }
 }

@@ -86,8 +86,12 @@ impl Model {
 /// One line describing a model: architecture, T, context and provenance.
 pub fn describe_model(model: &Model) -> String {
     let m = &model.file.metadata;
+    let networks = match model.file.members().len() {
+        1 => String::new(),
+        k => format!("ensemble of {k}: "),
+    };
     format!(
-        "{} (T = {}, context {} s, {} features), trained on {} ({} songs, {})",
+        "{networks}{} (T = {}, context {} s, {} features), trained on {} ({} songs, {})",
         m.model.architecture,
         m.t_steps,
         m.context_s,

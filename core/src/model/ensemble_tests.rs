@@ -1,0 +1,221 @@
+//! Tests of ensemble model files (format version 2): what they estimate, that they stay
+//! allocation-free paths of the same code, and that every malformed ensemble is refused.
+
+use burn::tensor::Device;
+use proptest::prelude::*;
+
+use super::config::ModelConfig;
+use super::file::{
+    crc32, EnsembleHeader, MemberWeights, ModelFile, ModelFileError, ModelMetadata, TrainingProvenance,
+    ENSEMBLE_FORMAT_VERSION, MAGIC, MAX_MEMBERS,
+};
+use super::file_tests::{metadata, network};
+use super::inference::{LoadedModel, ValenceArousal};
+
+const T: usize = 16;
+const N: usize = 12;
+
+/// A single-model file with network seed `seed`; `shifted` gives it other statistics.
+fn member(seed: u64, shifted: bool) -> (ModelMetadata, Vec<u8>) {
+    let config = ModelConfig::cbsa(T, N);
+    let mut meta = metadata(config.clone());
+    if shifted {
+        for (i, (m, s)) in meta.norm_mean.iter_mut().zip(&mut meta.norm_std).enumerate() {
+            *m += 0.3 * i as f32 - 1.0;
+            *s *= 0.5 + 0.1 * i as f32;
+        }
+    }
+    let device = Device::flex();
+    device.seed(seed);
+    let bytes = ModelFile::to_bytes(&meta, &config.init(&device)).unwrap();
+    (meta, bytes)
+}
+
+fn header(weights: &[(f32, f32)]) -> EnsembleHeader {
+    EnsembleHeader {
+        training: TrainingProvenance { dataset: "an ensemble".into(), notes: "test".into(), ..Default::default() },
+        weights: weights.iter().map(|&(valence, arousal)| MemberWeights { valence, arousal }).collect(),
+    }
+}
+
+fn ensemble(weights: &[(f32, f32)], members: &[&[u8]]) -> Result<Vec<u8>, ModelFileError> {
+    ModelFile::ensemble_to_bytes(&header(weights), members)
+}
+
+/// Raw feature rows (`T × N`) within a few standard deviations of `meta`'s statistics.
+fn raw_steps(meta: &ModelMetadata, rows: usize) -> Vec<f32> {
+    (0..rows * N).map(|i| meta.norm_mean[i % N] + meta.norm_std[i % N] * (((i * 7) % 23) as f32 / 5.0 - 2.2)).collect()
+}
+
+/// `raw` z-scored with `meta`'s statistics, as fusion does.
+fn z(meta: &ModelMetadata, raw: &[f32]) -> Vec<f32> {
+    raw.iter().enumerate().map(|(i, x)| (x - meta.norm_mean[i % N]) / meta.norm_std[i % N]).collect()
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() < 2e-5
+}
+
+#[test]
+fn each_dimension_comes_from_its_members() {
+    let (meta_a, a) = member(1, false);
+    let (meta_b, b) = member(2, true);
+    let bytes = ensemble(&[(1.0, 0.0), (0.0, 1.0)], &[&a, &b]).unwrap();
+    let mut both = LoadedModel::from_bytes(&bytes).unwrap();
+    let (mut alone_a, mut alone_b) = (LoadedModel::from_bytes(&a).unwrap(), LoadedModel::from_bytes(&b).unwrap());
+    assert_eq!(both.member_count(), 2);
+    // The ensemble reads its input with the first member's statistics and shows its provenance.
+    assert_eq!(both.metadata().norm_mean, meta_a.norm_mean);
+    assert_eq!(both.metadata().training.dataset, "an ensemble");
+    let raw = raw_steps(&meta_a, T);
+    let (za, zb) = (z(&meta_a, &raw), z(&meta_b, &raw));
+    let e = both.predict(&za).unwrap();
+    let (ea, eb) = (alone_a.predict(&za).unwrap(), alone_b.predict(&zb).unwrap());
+    // The first member sees the input unchanged: bit-identical; the second re-standardised.
+    assert_eq!(e.valence, ea.valence);
+    assert!(close(e.arousal, eb.arousal), "ensemble {e:?}, member b alone {eb:?}");
+    assert_ne!(ea.arousal, eb.arousal, "the members must differ for this test to mean anything");
+    // Steps not heard yet (zero rows at the start of a stream) are each member's own mean.
+    let (mut za_start, mut zb_start) = (za.clone(), zb.clone());
+    za_start[..5 * N].fill(0.0);
+    zb_start[..5 * N].fill(0.0);
+    let (e_start, eb_start) = (both.predict(&za_start).unwrap(), alone_b.predict(&zb_start).unwrap());
+    assert!(
+        close(e_start.arousal, eb_start.arousal),
+        "stream start: ensemble {e_start:?}, member b alone {eb_start:?}"
+    );
+    let burn = both.predict_burn(&za).unwrap();
+    assert!(close(burn.valence, e.valence) && close(burn.arousal, e.arousal), "burn {burn:?}, fast {e:?}");
+    let k = both.now_input_len();
+    let now = both.predict_now(&za[za.len() - k..]).unwrap();
+    let (na, nb) =
+        (alone_a.predict_now(&za[za.len() - k..]).unwrap(), alone_b.predict_now(&zb[zb.len() - k..]).unwrap());
+    assert_eq!(now.valence, na.valence);
+    assert!(close(now.arousal, nb.arousal), "now: ensemble {now:?}, member b alone {nb:?}");
+}
+
+#[test]
+fn equal_weights_give_the_mean_and_same_statistics_need_no_rescaling() {
+    let (meta, a) = member(1, false);
+    let (_, b) = member(2, false);
+    let (_, c) = member(3, false);
+    let third = 1.0 / 3.0;
+    let bytes = ensemble(&[(third, third), (third, third), (third, third)], &[&a, &b, &c]).unwrap();
+    let mut mean = LoadedModel::from_bytes(&bytes).unwrap();
+    let input = z(&meta, &raw_steps(&meta, T));
+    let alone: Vec<ValenceArousal> =
+        [&a, &b, &c].iter().map(|m| LoadedModel::from_bytes(m).unwrap().predict(&input).unwrap()).collect();
+    // Same statistics: every member sees the identical input, so the weighted sum is exact.
+    let sum = |f: fn(&ValenceArousal) -> f32| alone.iter().fold(0.0f32, |acc, e| acc + third * f(e));
+    let e = mean.predict(&input).unwrap();
+    assert_eq!((e.valence, e.arousal), (sum(|e| e.valence), sum(|e| e.arousal)));
+}
+
+#[test]
+fn the_file_keeps_members_weights_and_provenance() {
+    let (meta_a, a) = member(1, false);
+    let (meta_b, b) = member(2, true);
+    let bytes = ensemble(&[(0.25, 1.0), (0.75, 0.0)], &[&a, &b]).unwrap();
+    assert_eq!(&bytes[8..12], &ENSEMBLE_FORMAT_VERSION.to_le_bytes());
+    let file = ModelFile::from_bytes(&bytes).unwrap();
+    assert!(file.is_ensemble());
+    let members = file.members();
+    assert_eq!(
+        (members[0].metadata.norm_std.clone(), members[1].metadata.norm_std.clone()),
+        (meta_a.norm_std, meta_b.norm_std)
+    );
+    assert_eq!(members[1].weights, MemberWeights { valence: 0.75, arousal: 0.0 });
+    assert_eq!(file.metadata.training.notes, "test");
+    assert!(matches!(file.network(&Device::flex()), Err(ModelFileError::Ensemble(_))), "one network of an ensemble");
+    assert!(members[1].network(&Device::flex()).is_ok());
+    // Single-model files are still version 1 and load as one member of weight 1.
+    let single = ModelFile::from_bytes(&a).unwrap();
+    assert!(!single.is_ensemble() && single.members()[0].weights == MemberWeights::ONE);
+}
+
+/// The message of a refused ensemble, which must name what is wrong.
+fn refused(weights: &[(f32, f32)], members: &[&[u8]]) -> String {
+    match ensemble(weights, members) {
+        Ok(_) => panic!("ensemble {weights:?} was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn malformed_ensembles_are_refused_with_a_reason() {
+    let (_, a) = member(1, false);
+    let (_, b) = member(2, true);
+    assert!(refused(&[(0.5, 0.5), (0.4, 0.5)], &[&a, &b]).contains("valence weights sum to 0.9"));
+    assert!(refused(&[(1.0, 1.5), (0.0, -0.5)], &[&a, &b]).contains("finite and ≥ 0"));
+    assert!(refused(&[(f32::NAN, 0.5), (1.0, 0.5)], &[&a, &b]).contains("finite"));
+    assert!(refused(&[(1.0, 1.0), (0.0, 0.0)], &[&a, &b]).contains("neither dimension"));
+    assert!(refused(&[(1.0, 1.0)], &[&a]).contains("2 to"));
+    let many: Vec<&[u8]> = vec![&a; MAX_MEMBERS + 1];
+    let share = 1.0 / (MAX_MEMBERS + 1) as f32;
+    assert!(refused(&[(share, share); MAX_MEMBERS + 1], &many).contains("2 to"));
+    assert!(refused(&[(0.5, 0.5), (0.5, 0.5)], &[&a]).contains("holds 1"));
+    // Members that read other inputs.
+    let mut other = metadata(ModelConfig::cbsa(T, N));
+    other.feature_names[0] = "renamed".into();
+    let renamed = ModelFile::to_bytes(&other, &network(&other.model)).unwrap();
+    assert!(refused(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &renamed]).contains("member 2 has other input features"));
+    let config = ModelConfig::cbsa(T * 2, N);
+    let mut longer = metadata(config.clone());
+    longer.context_s = 45.0;
+    let longer = ModelFile::to_bytes(&longer, &network(&config)).unwrap();
+    assert!(refused(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &longer]).contains("steps, context, window or hop"));
+    // An ensemble inside an ensemble.
+    let inner = ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap();
+    assert!(refused(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &inner]).contains("member 2 is itself an ensemble"));
+    // A damaged member is named.
+    let mut damaged = b.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(refused(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &damaged]).contains("member 2: checksum"));
+}
+
+#[test]
+fn a_newer_version_is_refused_with_the_versions_this_build_reads() {
+    let (_, a) = member(1, false);
+    let mut bytes = a.clone();
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+    let message = ModelFile::from_bytes(&bytes).unwrap_err().to_string();
+    assert!(message.contains("version 3") && message.contains("versions 1 to 2"), "{message}");
+}
+
+/// A valid two-member ensemble's bytes.
+fn valid_ensemble() -> Vec<u8> {
+    let (_, a) = member(1, false);
+    let (_, b) = member(2, true);
+    ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn truncated_ensembles_are_refused(cut in 0usize..200_000) {
+        let bytes = valid_ensemble();
+        let cut = cut % bytes.len();
+        prop_assert!(ModelFile::from_bytes(&bytes[..cut]).is_err());
+    }
+
+    /// Any byte of the header, counts or lengths changed and the checksum re-sealed: a
+    /// clear error or a valid file, never a panic.
+    #[test]
+    fn resealed_mutations_never_panic(at in 0usize..4096, value in any::<u8>()) {
+        let mut bytes = valid_ensemble();
+        let body = bytes.len() - 4;
+        bytes[at % body] = value;
+        let crc = crc32(&bytes[..body]);
+        bytes[body..].copy_from_slice(&crc.to_le_bytes());
+        if let Ok(file) = ModelFile::from_bytes(&bytes) {
+            let _ = LoadedModel::from_file(file, Device::flex());
+        }
+    }
+}
+
+#[test]
+fn the_magic_is_shared_with_single_models() {
+    assert_eq!(&valid_ensemble()[..8], &MAGIC);
+}

@@ -1,0 +1,132 @@
+//! `moodtap ensemble`: several network models as one model file whose estimates are their
+//! means per dimension (the model file's format version 2; core's `model::file` documents
+//! the layout and `model::inference` how it runs).
+//!
+//! Each dimension has its own members: a seed ensemble lists every model for both, a
+//! per-dimension ensemble can take valence from some models and arousal from others
+//! (e.g. models that read valence well on real recordings with one that reads arousal well on
+//! piano). A dimension's members count equally. Members keep their own normalisation and
+//! architecture; they must read the same features on the same time base.
+
+use moodtap_core::model::file::{EnsembleHeader, MemberWeights, MAX_MEMBERS};
+use moodtap_core::model::{ModelFile, ModelFileError, TrainingProvenance};
+
+/// One model file given to [`build`] and the dimensions it serves.
+#[derive(Debug, Clone)]
+pub struct MemberInput {
+    /// How the user named it (for messages and the provenance notes).
+    pub name: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Counts in the valence estimate.
+    pub valence: bool,
+    /// Counts in the arousal estimate.
+    pub arousal: bool,
+}
+
+/// Why no ensemble was built.
+#[derive(Debug, thiserror::Error)]
+pub enum EnsembleError {
+    /// A dimension has no member.
+    #[error("no model serves {0}: give at least one with --member or --{0}")]
+    NoMember(&'static str),
+    /// Fewer than two distinct networks.
+    #[error("only one distinct model ({0}): a single model file is already what the plugin and analyze load")]
+    OnlyOne(String),
+    /// More networks than a file may hold.
+    #[error("{0} distinct models; an ensemble holds at most {MAX_MEMBERS} (each one costs a forward pass per step)")]
+    TooMany(usize),
+    /// A member file is not a single network model.
+    #[error("{name}: {source}")]
+    Member {
+        /// The member as named.
+        name: String,
+        /// What is wrong with it.
+        source: ModelFileError,
+    },
+    /// A member is itself an ensemble.
+    #[error("{0} is itself an ensemble: list its member models instead")]
+    Nested(String),
+    /// The members do not fit together.
+    #[error(transparent)]
+    File(#[from] ModelFileError),
+}
+
+/// The ensemble file of `inputs`; an input given twice (same bytes) is one member serving
+/// the union of its dimensions. Members are stored in the order first given; the first one's
+/// normalisation z-scores the input.
+pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, EnsembleError> {
+    let mut members: Vec<MemberInput> = Vec::new();
+    for input in inputs {
+        match members.iter_mut().find(|m| m.bytes == input.bytes) {
+            Some(m) => {
+                m.valence |= input.valence;
+                m.arousal |= input.arousal;
+            }
+            None => members.push(input.clone()),
+        }
+    }
+    let files = members
+        .iter()
+        .map(|m| {
+            let file = ModelFile::from_bytes(&m.bytes)
+                .map_err(|source| EnsembleError::Member { name: m.name.clone(), source })?;
+            if file.is_ensemble() {
+                return Err(EnsembleError::Nested(m.name.clone()));
+            }
+            Ok(file)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let n_valence = members.iter().filter(|m| m.valence).count();
+    let n_arousal = members.iter().filter(|m| m.arousal).count();
+    if n_valence == 0 {
+        return Err(EnsembleError::NoMember("valence"));
+    }
+    if n_arousal == 0 {
+        return Err(EnsembleError::NoMember("arousal"));
+    }
+    match members.len() {
+        1 => return Err(EnsembleError::OnlyOne(members[0].name.clone())),
+        n if n > MAX_MEMBERS => return Err(EnsembleError::TooMany(n)),
+        _ => {}
+    }
+    let share = |serves: bool, n: usize| if serves { 1.0 / n as f32 } else { 0.0 };
+    let weights: Vec<MemberWeights> = members
+        .iter()
+        .map(|m| MemberWeights { valence: share(m.valence, n_valence), arousal: share(m.arousal, n_arousal) })
+        .collect();
+    let listed = |pick: fn(&MemberInput) -> bool| {
+        members.iter().filter(|m| pick(m)).map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let mut notes = format!(
+        "ensemble; valence: mean of {}; arousal: mean of {}; members: ",
+        listed(|m| m.valence),
+        listed(|m| m.arousal)
+    );
+    let described: Vec<String> = members
+        .iter()
+        .zip(&files)
+        .map(|(m, f)| {
+            let t = &f.metadata.training;
+            format!("{} ({}, {} on {}, seed {})", m.name, f.metadata.model.architecture, t.date, t.dataset, t.seed)
+        })
+        .collect();
+    notes.push_str(&described.join("; "));
+    let first = &files[0].metadata.training;
+    let training = TrainingProvenance {
+        dataset: if description.is_empty() {
+            format!("ensemble of {} models", members.len())
+        } else {
+            description.to_string()
+        },
+        song_count: files.iter().map(|f| f.metadata.training.song_count).max().unwrap_or(0),
+        seed: first.seed,
+        metrics: None,
+        date: crate::train::provenance_date(),
+        trainer_version: crate::cache::MOODTAP_VERSION.to_string(),
+        notes,
+        run: None,
+    };
+    let parts: Vec<&[u8]> = members.iter().map(|m| m.bytes.as_slice()).collect();
+    Ok(ModelFile::ensemble_to_bytes(&EnsembleHeader { training, weights }, &parts)?)
+}
