@@ -6,10 +6,12 @@
 //! per-dimension ensemble can take valence from some models and arousal from others
 //! (e.g. models that read valence well on real recordings with one that reads arousal well on
 //! piano). A dimension's members count equally. Members keep their own normalisation and
-//! architecture; they must read the same features on the same time base.
+//! architecture; they must read the same features on the same time base. Members that held
+//! out the same test songs of one cache (one `--split-seed`) pass them on, so `eval` scores the
+//! ensemble on songs none of them saw; otherwise the ensemble records no test songs.
 
 use moodtap_core::model::file::{EnsembleHeader, MemberWeights, MAX_MEMBERS};
-use moodtap_core::model::{ModelFile, ModelFileError, TrainingProvenance};
+use moodtap_core::model::{ModelFile, ModelFileError, TrainingProvenance, TrainingRun};
 
 /// One model file given to [`build`] and the dimensions it serves.
 #[derive(Debug, Clone)]
@@ -95,9 +97,12 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
         .iter()
         .map(|m| MemberWeights { valence: share(m.valence, n_valence), arousal: share(m.arousal, n_arousal) })
         .collect();
-    let listed = |pick: fn(&MemberInput) -> bool| {
-        members.iter().filter(|m| pick(m)).map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+    // File names only: the provenance should not depend on where the members were built.
+    let short = |m: &MemberInput| {
+        std::path::Path::new(&m.name).file_name().map_or_else(|| m.name.clone(), |f| f.to_string_lossy().into_owned())
     };
+    let listed =
+        |pick: fn(&MemberInput) -> bool| members.iter().filter(|m| pick(m)).map(short).collect::<Vec<_>>().join(", ");
     let mut notes = format!(
         "ensemble; valence: mean of {}; arousal: mean of {}; members: ",
         listed(|m| m.valence),
@@ -108,11 +113,21 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
         .zip(&files)
         .map(|(m, f)| {
             let t = &f.metadata.training;
-            format!("{} ({}, {} on {}, seed {})", m.name, f.metadata.model.architecture, t.date, t.dataset, t.seed)
+            format!("{} ({}, {} on {}, seed {})", short(m), f.metadata.model.architecture, t.date, t.dataset, t.seed)
         })
         .collect();
     notes.push_str(&described.join("; "));
     let first = &files[0].metadata.training;
+    // Members trained on one split of one cache held out the same test songs: the ensemble
+    // never saw them either, so `eval` may default to them as for one model.
+    let shared_run = first.run.as_ref().filter(|r0| {
+        files.iter().all(|f| {
+            f.metadata.training.run.as_ref().is_some_and(|r| {
+                r.dataset_path == r0.dataset_path && r.test_song_ids == r0.test_song_ids && r.labels == r0.labels
+            })
+        })
+    });
+    let run = shared_run.map(|r| TrainingRun { epochs: 0, best_epoch: 0, ..r.clone() });
     let training = TrainingProvenance {
         dataset: if description.is_empty() {
             format!("ensemble of {} models", members.len())
@@ -125,7 +140,7 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
         date: crate::train::provenance_date(),
         trainer_version: crate::cache::MOODTAP_VERSION.to_string(),
         notes,
-        run: None,
+        run,
     };
     let parts: Vec<&[u8]> = members.iter().map(|m| m.bytes.as_slice()).collect();
     Ok(ModelFile::ensemble_to_bytes(&EnsembleHeader { training, weights }, &parts)?)

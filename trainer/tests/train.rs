@@ -744,6 +744,10 @@ fn ensembles_combine_models_per_dimension() {
         // valence model shares its statistics (same split), so it is exact too.
         assert_eq!(chunk, [p1[2 * s], p2[2 * s + 1]], "song {s}");
     }
+    // Both members held out the same test songs (one split): the ensemble records them.
+    let test_ids =
+        |m: &str| moodtap_core::model::ModelFile::from_path(m).unwrap().metadata.training.run.map(|r| r.test_song_ids);
+    assert!(test_ids(&split).is_some_and(|ids| !ids.is_empty()) && test_ids(&split) == test_ids(&m1));
     let mean = path("mean.moodtap");
     ok(&["ensemble", "--member", &m1, "--member", &adapted, "--out", &mean]);
     let pm = predict(&mean);
@@ -753,7 +757,14 @@ fn ensembles_combine_models_per_dimension() {
     let meta = moodtap_core::model::ModelFile::from_path(&mean).unwrap().metadata;
     assert!(meta.training.notes.contains("valence: mean of") && meta.training.notes.contains("adapted.moodtap"));
     assert_eq!(meta.training.dataset, "ensemble of 2 models");
-    ok(&["eval", "--cache", c, "--model", &mean]);
+    let (out, err) = ok(&["eval", "--cache", c, "--model", &mean]);
+    assert!(format!("{out}{err}").contains("held-out test songs recorded in the model"), "{out}{err}");
+    // A member of another split: no shared test songs, so none are recorded.
+    let other = path("other-split.moodtap");
+    ok(&["train", "--quiet", "--cache", c, "--epochs", "3", "--seed", "3", "--out", &other]);
+    let unshared = path("unshared.moodtap");
+    ok(&["ensemble", "--member", &m1, "--member", &other, "--out", &unshared]);
+    assert!(test_ids(&unshared).is_none());
 
     // Refusals, nothing written.
     let x = path("x.moodtap");
