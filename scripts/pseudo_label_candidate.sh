@@ -20,6 +20,9 @@
 # final report of a candidate (MOODTAP_MODEL=… cargo test -p moodtap-trainer --test default_model_*).
 # Usage: scripts/pseudo_label_candidate.sh
 # Env:   WORK (default target/pseudo-label), PER_TRACK (8), WEIGHT (1), SEED (66),
+#        SPLIT_SEED (default: SEED; runs with one SPLIT_SEED share split and normalisation),
+#        SELECTION (input columns: a model or selection file; default models/default.moodtap),
+#        OUT (the model file; default $WORK/pseudo-k<PER_TRACK>-w<WEIGHT>-seed<SEED>[-split<S>].moodtap),
 #        POOL_DIRS (directories of training tracks, space-separated; default warzone2100-music's
 #        albums; never hyperrogue or singularity, see above),
 #        CORPUS (an existing corpus dir of the recipe; default: generated into WORK),
@@ -122,9 +125,10 @@ PY
 
 # 3. Features and training.
 "$BIN" extract --quiet --dataset "$WORK/combined.csv" --kind manifest --cache "$WORK/cache-w$WEIGHT" --steps 299
-NAME="pseudo-k$PER_TRACK-w$WEIGHT-seed$SEED"
-MODEL="$WORK/$NAME.moodtap"
-"$BIN" train --cache "$WORK/cache-w$WEIGHT" --steps 299 --selection models/default.moodtap --model cbsa --seed "$SEED" \
+NAME="pseudo-k$PER_TRACK-w$WEIGHT-seed$SEED${SPLIT_SEED:+-split$SPLIT_SEED}"
+MODEL=${OUT:-$WORK/$NAME.moodtap}
+"$BIN" train --cache "$WORK/cache-w$WEIGHT" --steps 299 --selection "${SELECTION:-models/default.moodtap}" --model cbsa \
+  --seed "$SEED" --split-seed "${SPLIT_SEED:-$SEED}" \
   --description "moodtap synthetic corpus (1500 × 45 s, seed 66) + $(ls "$WORK/train-pool" | grep -vc copy) Debian game-music excerpts labelled by VibeNet 0.1.0 (×$WEIGHT)" \
   --out "$MODEL" 2>&1 | tee "$WORK/$NAME-train.txt"
 

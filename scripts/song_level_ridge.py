@@ -7,7 +7,7 @@ z-scores them and reports the 5-fold cross-validated R² of a ridge regression
 11 MIR descriptors and the 88 eGeMAPS functionals. A model-free ceiling check
 for the features, independent of the network. Needs pandas, pyarrow, sklearn.
 
-Usage: scripts/song_level_ridge.py CACHE_STEP_DIR   (e.g. target/default-model/cache/T099_w1.0_c45)
+Usage: scripts/song_level_ridge.py CACHE_STEP_DIR   (e.g. target/default-model/corpus-network/cache/T099_w1.0_c45)
 """
 import glob
 import sys

@@ -111,7 +111,7 @@ fn csv_png_and_midi_of_one_file_match_the_core_analyzer() {
         "--quiet",
     ]);
     assert!(ok, "{err}");
-    assert!(err.contains("model: cbsa"), "the model is described: {err}");
+    assert!(err.contains("model: cbsa ") && err.contains("T = 299"), "the model is described: {err}");
 
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();

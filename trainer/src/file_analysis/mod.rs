@@ -86,20 +86,15 @@ impl Model {
 /// One line describing a model: architecture, T, context and provenance.
 pub fn describe_model(model: &Model) -> String {
     let m = &model.file.metadata;
-    let networks = match model.file.members().len() {
-        1 => String::new(),
-        k => format!("ensemble of {k}: "),
-    };
-    format!(
-        "{networks}{} (T = {}, context {} s, {} features), trained on {} ({} songs, {})",
-        m.model.architecture,
-        m.t_steps,
-        m.context_s,
-        m.feature_names.len(),
-        m.training.dataset,
-        m.training.song_count,
-        if m.training.date.is_empty() { "undated" } else { &m.training.date }
-    )
+    let date = if m.training.date.is_empty() { "undated" } else { &m.training.date };
+    let shape = format!("T = {}, context {} s, {} features", m.t_steps, m.context_s, m.feature_names.len());
+    match model.file.members().len() {
+        1 => format!(
+            "{} ({shape}), trained on {} ({} songs, {date})",
+            m.model.architecture, m.training.dataset, m.training.song_count
+        ),
+        k => format!("{} ensemble of {k} networks ({shape}): {} ({date})", m.model.architecture, m.training.dataset),
+    }
 }
 
 /// The estimates of one file.
