@@ -112,6 +112,25 @@ fn equal_weights_give_the_mean_and_same_statistics_need_no_rescaling() {
 }
 
 #[test]
+fn members_with_the_same_statistics_share_one_restandardised_input() {
+    let (meta_a, a) = member(1, false);
+    let (meta_b, b) = member(2, true);
+    let (_, c) = member(3, true);
+    let third = 1.0 / 3.0;
+    let mut model = LoadedModel::from_bytes(&ensemble(&[(third, third); 3], &[&a, &b, &c]).unwrap()).unwrap();
+    assert_eq!(model.restandardised_inputs(), 1);
+    let raw = raw_steps(&meta_a, T);
+    let (za, zb) = (z(&meta_a, &raw), z(&meta_b, &raw));
+    let alone: Vec<ValenceArousal> = [(&a, &za), (&b, &zb), (&c, &zb)]
+        .iter()
+        .map(|(m, x)| LoadedModel::from_bytes(m).unwrap().predict(x).unwrap())
+        .collect();
+    let mean = |f: fn(&ValenceArousal) -> f32| alone.iter().map(f).sum::<f32>() / 3.0;
+    let e = model.predict(&za).unwrap();
+    assert!(close(e.valence, mean(|e| e.valence)) && close(e.arousal, mean(|e| e.arousal)), "{e:?} vs {alone:?}");
+}
+
+#[test]
 fn the_file_keeps_members_weights_and_provenance() {
     let (meta_a, a) = member(1, false);
     let (meta_b, b) = member(2, true);

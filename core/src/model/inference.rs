@@ -63,8 +63,19 @@ pub struct LoadedModel {
     /// Sanitised copy of the input (`T × N`; `K × N` for `predict_now`), so prediction
     /// never allocates.
     input: Vec<f32>,
-    /// A re-standardised member's input (module docs); empty if no member needs one.
-    member_input: Vec<f32>,
+    /// Inputs re-standardised for members trained with other statistics (module docs), one per
+    /// distinct set of statistics, so members that share theirs share the work.
+    restandardised: Vec<Restandardised>,
+}
+
+/// One re-standardisation of the input (module docs) and its result.
+#[derive(Debug)]
+struct Restandardised {
+    /// Per feature, from the first member's z to this set's.
+    scale: Vec<f32>,
+    offset: Vec<f32>,
+    /// The last re-standardised input (`T × N`; the first `K × N` after `predict_now`).
+    input: Vec<f32>,
 }
 
 /// One network of a [`LoadedModel`].
@@ -75,17 +86,20 @@ struct Member {
     /// The same weights on `K` = [`now_t_steps`] steps ([`super::now`]).
     now: FastNetwork,
     weights: MemberWeights,
-    /// `(scale, offset)` per feature from the first member's z to this one's (module docs);
-    /// `None` when the statistics are the same.
-    restandardise: Option<(Vec<f32>, Vec<f32>)>,
+    /// Index of this member's input in [`LoadedModel::restandardised`]; `None` when its
+    /// statistics are the first member's.
+    input: Option<usize>,
 }
 
 impl Member {
+    /// The member of `network` with `metadata`; if its statistics differ from `first`'s, its
+    /// re-standardisation is found in (or added to) `restandardised`.
     fn new(
         metadata: &ModelMetadata,
         first: &ModelMetadata,
         network: Network,
         weights: MemberWeights,
+        restandardised: &mut Vec<Restandardised>,
     ) -> Result<Self, ModelFileError> {
         // `valid` drops autodiff, puts BatchNorm in inference mode and folds pending
         // running-statistics updates (burn keeps them per thread until synced).
@@ -95,29 +109,29 @@ impl Member {
             ModelConfig { t_steps: now_t_steps(metadata.t_steps, metadata.hop_s), ..metadata.model.clone() };
         let now = FastNetwork::new(&now_config, &network)?;
         let same = metadata.norm_mean == first.norm_mean && metadata.norm_std == first.norm_std;
-        let restandardise = (!same).then(|| {
+        let input = (!same).then(|| {
             let pairs =
                 first.norm_mean.iter().zip(&first.norm_std).zip(metadata.norm_mean.iter().zip(&metadata.norm_std));
-            pairs
+            let (scale, offset): (Vec<f32>, Vec<f32>) = pairs
                 .map(|((m0, s0), (mk, sk))| {
                     let (m0, s0, mk, sk) = (f64::from(*m0), f64::from(*s0), f64::from(*mk), f64::from(*sk));
                     ((s0 / sk) as f32, ((m0 - mk) / sk) as f32)
                 })
-                .unzip()
+                .unzip();
+            restandardised.iter().position(|r| r.scale == scale && r.offset == offset).unwrap_or_else(|| {
+                restandardised.push(Restandardised { scale, offset, input: vec![0.0; fast.input_len()] });
+                restandardised.len() - 1
+            })
         });
-        Ok(Self { network, fast, now, weights, restandardise })
+        Ok(Self { network, fast, now, weights, input })
     }
 
-    /// This member's estimate of sanitised `input` (`T × N` or, with `now`, `K × N`), using
-    /// `scratch` (at least as long) for a re-standardised copy.
-    fn forward(&mut self, input: &[f32], scratch: &mut [f32], now: bool) -> ValenceArousal {
-        let input = match &self.restandardise {
+    /// This member's estimate: of `input` (sanitised, `T × N` or, with `now`, `K × N`), or of
+    /// its re-standardised copy in `restandardised`.
+    fn forward(&mut self, input: &[f32], restandardised: &[Restandardised], now: bool) -> ValenceArousal {
+        let input = match self.input {
             None => input,
-            Some((scale, offset)) => {
-                let scratch = &mut scratch[..input.len()];
-                restandardise(input, scale, offset, scratch);
-                scratch
-            }
+            Some(k) => &restandardised[k].input[..input.len()],
         };
         let [valence, arousal] = if now { self.now.forward(input) } else { self.fast.forward(input) };
         finite_estimate(valence, arousal)
@@ -162,31 +176,53 @@ impl LoadedModel {
     /// Builds the network(s) of a parsed file on `device` and the fast paths from them.
     pub fn from_file(file: ModelFile, device: Device) -> Result<Self, ModelFileError> {
         let first = &file.members()[0].metadata;
+        let mut restandardised = Vec::new();
         let members = file
             .members()
             .iter()
-            .map(|m| Member::new(&m.metadata, first, m.network(&device)?, m.weights))
+            .map(|m| Member::new(&m.metadata, first, m.network(&device)?, m.weights, &mut restandardised))
             .collect::<Result<Vec<_>, _>>()?;
-        Self::from_members(file.metadata, members, device)
+        Self::from_members(file.metadata, members, restandardised, device)
     }
 
     /// Wraps an in-memory network (e.g. right after training) with its metadata.
     pub fn from_network(metadata: ModelMetadata, network: Network, device: Device) -> Result<Self, ModelFileError> {
         metadata.validate()?;
-        let member = Member::new(&metadata, &metadata, network, MemberWeights::ONE)?;
-        Self::from_members(metadata, vec![member], device)
+        let member = Member::new(&metadata, &metadata, network, MemberWeights::ONE, &mut Vec::new())?;
+        Self::from_members(metadata, vec![member], Vec::new(), device)
     }
 
-    fn from_members(metadata: ModelMetadata, members: Vec<Member>, device: Device) -> Result<Self, ModelFileError> {
+    fn from_members(
+        metadata: ModelMetadata,
+        members: Vec<Member>,
+        restandardised: Vec<Restandardised>,
+        device: Device,
+    ) -> Result<Self, ModelFileError> {
         let input = vec![0.0; members[0].fast.input_len()];
-        let member_input = if members.iter().any(|m| m.restandardise.is_some()) { input.clone() } else { Vec::new() };
-        Ok(Self { metadata, device, members, input, member_input })
+        Ok(Self { metadata, device, members, input, restandardised })
+    }
+
+    /// The members' weighted estimate of the first `len` values of the sanitised input
+    /// (`T × N`, or `K × N` with `now`), each input re-standardised once.
+    fn weighted_forward(&mut self, len: usize, now: bool) -> ValenceArousal {
+        let input = &self.input[..len];
+        for r in &mut self.restandardised {
+            restandardise(input, &r.scale, &r.offset, &mut r.input[..len]);
+        }
+        let restandardised = &self.restandardised;
+        weighted(self.members.iter_mut().map(|m| (m.forward(input, restandardised, now), m.weights)))
     }
 
     /// Metadata: feature names and order, normalisation, `T`, time base, provenance. An
     /// ensemble's is its first member's with the ensemble's provenance.
     pub fn metadata(&self) -> &ModelMetadata {
         &self.metadata
+    }
+
+    /// Distinct re-standardisations run per prediction (members sharing statistics share one).
+    #[cfg(test)]
+    pub(crate) fn restandardised_inputs(&self) -> usize {
+        self.restandardised.len()
     }
 
     /// Number of networks: 1, or an ensemble's members.
@@ -217,8 +253,7 @@ impl LoadedModel {
     pub fn predict(&mut self, steps: &[f32]) -> Result<ValenceArousal, InferenceError> {
         self.check_len(steps)?;
         sanitize(steps, &mut self.input);
-        let (input, scratch) = (&self.input, &mut self.member_input);
-        Ok(weighted(self.members.iter_mut().map(|m| (m.forward(input, scratch, false), m.weights))))
+        Ok(self.weighted_forward(steps.len(), false))
     }
 
     /// Steps `K` of the "now" reading ([`now_t_steps`]).
@@ -239,10 +274,8 @@ impl LoadedModel {
         if steps.len() != expected {
             return Err(InferenceError::InputLength { got: steps.len(), expected });
         }
-        let input = &mut self.input[..expected];
-        sanitize(steps, input);
-        let (input, scratch) = (&self.input[..expected], &mut self.member_input);
-        Ok(weighted(self.members.iter_mut().map(|m| (m.forward(input, scratch, true), m.weights))))
+        sanitize(steps, &mut self.input[..expected]);
+        Ok(self.weighted_forward(expected, true))
     }
 
     /// [`predict`](Self::predict) through burn (allocates; for checks and benchmarks).
@@ -253,8 +286,9 @@ impl LoadedModel {
         let mut estimates = Vec::with_capacity(self.members.len());
         for member in &self.members {
             let mut input = self.input.clone();
-            if let Some((scale, offset)) = &member.restandardise {
-                restandardise(&self.input, scale, offset, &mut input);
+            if let Some(k) = member.input {
+                let r = &self.restandardised[k];
+                restandardise(&self.input, &r.scale, &r.offset, &mut input);
             }
             let x = Tensor::<4>::from_data(TensorData::new(input, [1, 1, t, n]), &self.device);
             let out = member.network.forward(x).try_into_vec_as::<f32>().unwrap_or_default();
