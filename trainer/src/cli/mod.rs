@@ -61,6 +61,13 @@ pub enum Command {
     Adapt(adapt::AdaptArgs),
     /// Combine network models into one model file whose estimates are their means per
     /// dimension (a seed ensemble, or valence from some models and arousal from others).
+    ///
+    /// The members must read the same input columns on the same time base; each keeps its own
+    /// statistics. The first model given (in the order --member, --arousal, --valence)
+    /// z-scores the input and the others see it re-standardised to their own statistics: their
+    /// own reading, except for values beyond 100 standard deviations of the first model's.
+    /// List first the model whose reading must stay exactly its own. Each member costs one
+    /// forward pass per step (docs/training.md, "Ensembles").
     Ensemble(ensemble::EnsembleArgs),
 }
 
