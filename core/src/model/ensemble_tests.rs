@@ -94,40 +94,33 @@ fn each_dimension_comes_from_its_members() {
     assert!(close(now.arousal, nb.arousal), "now: ensemble {now:?}, member b alone {nb:?}");
 }
 
+/// Equal weights give the mean of the members alone. Members with the first one's statistics
+/// see the input itself (no re-standardisation, the weighted sum exact); members that share
+/// other statistics share one re-standardised input.
 #[test]
-fn equal_weights_give_the_mean_and_same_statistics_need_no_rescaling() {
-    let (meta, a) = member(1, false);
-    let (_, b) = member(2, false);
-    let (_, c) = member(3, false);
-    let third = 1.0 / 3.0;
-    let bytes = ensemble(&[(third, third), (third, third), (third, third)], &[&a, &b, &c]).unwrap();
-    let mut mean = LoadedModel::from_bytes(&bytes).unwrap();
-    let input = z(&meta, &raw_steps(&meta, T));
-    let alone: Vec<ValenceArousal> =
-        [&a, &b, &c].iter().map(|m| LoadedModel::from_bytes(m).unwrap().predict(&input).unwrap()).collect();
-    // Same statistics: every member sees the identical input, so the weighted sum is exact.
-    let sum = |f: fn(&ValenceArousal) -> f32| alone.iter().fold(0.0f32, |acc, e| acc + third * f(e));
-    let e = mean.predict(&input).unwrap();
-    assert_eq!((e.valence, e.arousal), (sum(|e| e.valence), sum(|e| e.arousal)));
-}
-
-#[test]
-fn members_with_the_same_statistics_share_one_restandardised_input() {
-    let (meta_a, a) = member(1, false);
-    let (meta_b, b) = member(2, true);
-    let (_, c) = member(3, true);
-    let third = 1.0 / 3.0;
-    let mut model = LoadedModel::from_bytes(&ensemble(&[(third, third); 3], &[&a, &b, &c]).unwrap()).unwrap();
-    assert_eq!(model.restandardised_inputs(), 1);
-    let raw = raw_steps(&meta_a, T);
-    let (za, zb) = (z(&meta_a, &raw), z(&meta_b, &raw));
-    let alone: Vec<ValenceArousal> = [(&a, &za), (&b, &zb), (&c, &zb)]
-        .iter()
-        .map(|(m, x)| LoadedModel::from_bytes(m).unwrap().predict(x).unwrap())
-        .collect();
-    let mean = |f: fn(&ValenceArousal) -> f32| alone.iter().map(f).sum::<f32>() / 3.0;
-    let e = model.predict(&za).unwrap();
-    assert!(close(e.valence, mean(|e| e.valence)) && close(e.arousal, mean(|e| e.arousal)), "{e:?} vs {alone:?}");
+fn equal_weights_give_the_mean_and_shared_statistics_share_one_input() {
+    for (shifted, restandardised) in [(false, 0), (true, 1)] {
+        let (meta_a, a) = member(1, false);
+        let (meta_b, b) = member(2, shifted);
+        let (_, c) = member(3, shifted);
+        let third = 1.0 / 3.0;
+        let mut model = LoadedModel::from_bytes(&ensemble(&[(third, third); 3], &[&a, &b, &c]).unwrap()).unwrap();
+        assert_eq!(model.restandardised_inputs(), restandardised, "shifted {shifted}");
+        let raw = raw_steps(&meta_a, T);
+        let (za, zb) = (z(&meta_a, &raw), z(&meta_b, &raw));
+        let alone: Vec<ValenceArousal> = [(&a, &za), (&b, &zb), (&c, &zb)]
+            .iter()
+            .map(|(m, x)| LoadedModel::from_bytes(m).unwrap().predict(x).unwrap())
+            .collect();
+        // The weighted sum in member order, as the ensemble forms it.
+        let sum = |f: fn(&ValenceArousal) -> f32| alone.iter().fold(0.0f32, |acc, e| acc + third * f(e));
+        let e = model.predict(&za).unwrap();
+        if shifted {
+            assert!(close(e.valence, sum(|e| e.valence)) && close(e.arousal, sum(|e| e.arousal)), "{e:?} vs {alone:?}");
+        } else {
+            assert_eq!((e.valence, e.arousal), (sum(|e| e.valence), sum(|e| e.arousal)));
+        }
+    }
 }
 
 #[test]
