@@ -16,7 +16,8 @@ full-context steps, or over all steps of a file shorter than the context.
 
 Usage: scripts/ensemble_check.py --bin target/release/moodtap --default models/default.moodtap \
          --member a.moodtap --member b.moodtap [--heldout DIR --heldout-labels CSV] \
-         [--emopia DIR] [--emomusic DIR] [--work DIR]
+         [--emopia DIR] [--emomusic DIR] [--work DIR] [--sweep]
+--sweep adds rows mixing the default with the members' mean at fixed weights (both dimensions).
 """
 import argparse
 import csv
@@ -66,6 +67,8 @@ def main():
     ap.add_argument("--emopia", help="directory of class-labelled renders (Qn_*.wav)")
     ap.add_argument("--emomusic", help="EmoMusic sample directory (final report only)")
     ap.add_argument("--work", help="where the summaries are kept (reused when present)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also print mixes w * default + (1 - w) * member mean, w = 0, 0.25, 0.5, 0.75, 1, in both dimensions")
     a = ap.parse_args()
     if bool(a.heldout) != bool(a.heldout_labels):
         ap.error("--heldout and --heldout-labels go together (the excerpts and the peer's labels of them)")
@@ -131,6 +134,13 @@ def main():
         keys = set.intersection(*(set(per_model[m][k]) for m in members))
         ensemble.append({f: tuple(sum(per_model[m][k][f][d] for m in members) / len(members) for d in (0, 1)) for f in keys})
     per_model[f"mean of {len(members)} members"] = ensemble
+    if a.sweep:
+        for w in (0.0, 0.25, 0.5, 0.75, 1.0):
+            mixed = []
+            for k, mean in enumerate(ensemble):
+                default = per_model["default"][k]
+                mixed.append({f: tuple(w * default[f][d] + (1 - w) * mean[f][d] for d in (0, 1)) for f in mean if f in default})
+            per_model[f"w = {w} default + {1 - w} member mean"] = mixed
     for label, ests in per_model.items():
         cells = []
         for (_, _, score), est in zip(sets, ests):
