@@ -776,6 +776,13 @@ fn ensembles_combine_models_per_dimension() {
     );
     fails_with(&["ensemble", "--member", &m1, "--member", &mean, "--out", &x], &["mean.moodtap is itself an ensemble"]);
     fails_with(&["ensemble", "--out", &x], &["give the models to combine"]);
+    let missing = path("missing.moodtap");
+    fails_with(
+        &["ensemble", "--member", &m1, "--member", &missing, "--out", &x],
+        &["reading model", "missing.moodtap"],
+    );
+    let dir = root.to_str().unwrap();
+    fails_with(&["ensemble", "--member", &m1, "--member", dir, "--out", &x], &["reading model", "directory"]);
     fails_with(&["ensemble", "--member", &m1, "--member", &m2, "--out", &m1], &["m1.moodtap"]);
     fails_with(&["adapt", "--model", &mean, "--cache", c, "--out", &x], &["ensemble of 2", "adapt each member"]);
     assert!(!Path::new(&x).exists());
