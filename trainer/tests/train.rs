@@ -199,6 +199,19 @@ fn push_step_row(features: &mut Vec<f32>, v: f32, a: f32, rng: &mut SplitMix64) 
 
 /// [`synthetic_cache`] recording `dataset` as the dataset path.
 fn synthetic_cache_of(root: &Path, dataset: &Path, n: usize, t: u32, seed: u64) -> PathBuf {
+    synthetic_cache_labelled(root, dataset, n, t, seed, |v, a| (v, a))
+}
+
+/// [`synthetic_cache_of`] whose recorded labels are `label(v, a)` of the values the
+/// features encode (a cache whose labels disagree with its music).
+fn synthetic_cache_labelled(
+    root: &Path,
+    dataset: &Path,
+    n: usize,
+    t: u32,
+    seed: u64,
+    label: fn(f32, f32) -> (f32, f32),
+) -> PathBuf {
     let context_s = t as f64 * 0.5;
     let meta = CacheMeta::new(t, context_s, 1.0, "manifest", dataset, [0.0, 1.0], false);
     let dir = root.join(meta.dir_name());
@@ -211,10 +224,11 @@ fn synthetic_cache_of(root: &Path, dataset: &Path, n: usize, t: u32, seed: u64) 
             push_step_row(&mut features, v, a, &mut rng);
         }
         let id = format!("song{i}");
+        let (valence, arousal) = label(v, a);
         let rows = SongSteps {
             id: id.clone(),
-            valence: v,
-            arousal: a,
+            valence,
+            arousal,
             steps: (1..=t).collect(),
             times_s: (1..=t).map(|k| k as f64 * meta.hop_s).collect(),
             features,
@@ -785,6 +799,61 @@ fn ensembles_combine_models_per_dimension() {
     fails_with(&["ensemble", "--member", &m1, "--member", dir, "--out", &x], &["reading model", "directory"]);
     fails_with(&["ensemble", "--member", &m1, "--member", &m2, "--out", &m1], &["m1.moodtap"]);
     fails_with(&["adapt", "--model", &mean, "--cache", c, "--out", &x], &["ensemble of 2", "adapt each member"]);
+    assert!(!Path::new(&x).exists());
+    let _ = fs::remove_dir_all(&root);
+}
+
+/// `train --teacher`: the student learns the teacher's estimates, not the cache's labels.
+/// The student's cache records labels opposite to what its features encode; the teacher was
+/// trained on a cache whose labels agree with them, so a student that followed the labels
+/// would land far from the teacher.
+#[test]
+fn students_learn_their_teacher_not_the_labels() {
+    use moodtap_trainer::eval::EvalModel;
+    let root = tmpdir("teacher");
+    let honest = synthetic_cache(&root.join("honest"), 40, 8, 11);
+    let flipped = synthetic_cache_labelled(&root.join("flipped"), &root.join("flipped.csv"), 40, 8, 12, |v, a| {
+        (1.0 - v, 1.0 - a)
+    });
+    let path = |name: &str| root.join(name).to_str().unwrap().to_string();
+    let (teacher, student, plain) = (path("teacher.moodtap"), path("student.moodtap"), path("plain.moodtap"));
+    let (h, f) = (honest.to_str().unwrap(), flipped.to_str().unwrap());
+    ok(&["train", "--quiet", "--cache", h, "--epochs", "8", "--out", &teacher]);
+    let (_, err) = ok(&["train", "--quiet", "--cache", f, "--epochs", "8", "--teacher", &teacher, "--out", &student]);
+    assert!(err.contains("targets are the estimates of teacher.moodtap (cbsa) on all 40 songs"), "{err}");
+    ok(&["train", "--quiet", "--cache", f, "--epochs", "8", "--out", &plain]);
+
+    let table = cache::read(&flipped, &Default::default()).unwrap();
+    let all: Vec<usize> = (0..table.songs.len()).collect();
+    let predict = |m: &str| EvalModel::from_path(Path::new(m)).unwrap().predict_songs(&table, &all).unwrap();
+    let rms = |a: &[f32], b: &[f32]| {
+        (a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt()
+    };
+    let (pt, ps, pp) = (predict(&teacher), predict(&student), predict(&plain));
+    let labels: Vec<f32> = table.songs.iter().flat_map(|s| [s.valence, s.arousal]).collect();
+    let (student_teacher, student_labels) = (rms(&ps, &pt), rms(&ps, &labels));
+    let plain_teacher = rms(&pp, &pt);
+    assert!(
+        student_teacher < 0.5 * student_labels && student_teacher < 0.5 * plain_teacher,
+        "student vs teacher {student_teacher:.3}, vs the cache's labels {student_labels:.3}; \
+         a student of the labels vs teacher {plain_teacher:.3}"
+    );
+    // The provenance says where the targets came from.
+    let notes = moodtap_core::model::ModelFile::from_path(&student).unwrap().metadata.training.notes;
+    assert!(notes.contains("static targets: the estimates of teacher teacher.moodtap (cbsa)"), "{notes}");
+
+    // Refusals: per-time labels, a teacher of another time base, the teacher as output.
+    let x = path("x.moodtap");
+    fails_with(
+        &["train", "--quiet", "--cache", f, "--labels", "dynamic", "--teacher", &teacher, "--out", &x],
+        &["--teacher", "--labels static"],
+    );
+    let other_t = synthetic_cache(&root.join("t6"), 12, 6, 13);
+    fails_with(
+        &["train", "--quiet", "--cache", other_t.to_str().unwrap(), "--teacher", &teacher, "--out", &x],
+        &["teacher model reads T = 8", "T = 6", "moodtap extract --steps 8"],
+    );
+    fails_with(&["train", "--quiet", "--cache", f, "--teacher", &teacher, "--out", &teacher], &["teacher.moodtap"]);
     assert!(!Path::new(&x).exists());
     let _ = fs::remove_dir_all(&root);
 }

@@ -7,11 +7,13 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::args::TrainingArgs;
-use super::progress::{epoch_bar, metrics_line, on_progress};
+use super::progress::{bar_style, epoch_bar, metrics_line, on_progress};
 use crate::cache::{self, CacheRequest};
 use crate::dataset::{dynamic, DatasetKind};
+use crate::eval::EvalModel;
 use crate::output::{check_outputs, write_atomically, OutputFile};
 use crate::plot::{self, Panel, Series};
+use crate::train::teacher;
 use crate::train::windows::{DynamicTargets, DEFAULT_LAG_S};
 use crate::train::{self, ModelKind, SplitSpec, TrainOptions, TrainReport};
 
@@ -58,6 +60,12 @@ pub struct TrainArgs {
     /// every pass over the songs.
     #[arg(long, value_parser = crate::arg_values::positive_count, allow_hyphen_values = true)]
     pub windows_per_song: Option<usize>,
+    /// Distillation: a trained model (e.g. an ensemble) whose estimates on the cache's
+    /// songs replace their labels as training targets, so one network learns what the
+    /// teacher computes (static labels only; see docs/training.md, "Distilling an ensemble").
+    /// The test metrics printed and recorded are then agreement with the teacher.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
     /// Hyper-parameters.
     #[command(flatten)]
     pub training: TrainingArgs,
@@ -165,19 +173,48 @@ fn draw_curve(path: &Path, report: &TrainReport, kind: ModelKind) -> anyhow::Res
     Ok(())
 }
 
+/// `--teacher`: the teacher's estimates become the songs' labels; returns the note for
+/// the provenance.
+fn relabel_with_teacher(table: &mut cache::StepTable, path: &Path, quiet: bool) -> anyhow::Result<String> {
+    let mut teacher = EvalModel::from_path(path)?;
+    let what = teacher::describe(path, &teacher);
+    let bar =
+        if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(table.songs.len() as u64) };
+    bar.set_style(bar_style("teacher [{bar:30}] {pos}/{len} songs ({elapsed})"));
+    let moved = teacher::relabel(table, &mut teacher, &mut |done| bar.set_position(done as u64))
+        .with_context(|| format!("labelling the cache's songs with the teacher {}", path.display()))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "moodtap train: targets are the estimates of {what} on all {} songs (RMS distance from the cache's labels: valence {:.4}, arousal {:.4})",
+        table.songs.len(),
+        moved[0],
+        moved[1]
+    );
+    Ok(format!("the estimates of teacher {what}"))
+}
+
 /// `moodtap train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| train::default_out(args.model));
     // Before anything else: can the model file (and the plot) be written?
     let planned: Vec<&Path> = std::iter::once(out.as_path()).chain(args.plot.as_deref()).collect();
-    check_outputs(&planned, &[args.cache.as_path()])?;
-    let table = cache::read(&args.cache, &CacheRequest { steps: args.steps, ..Default::default() })
+    let inputs: Vec<&Path> = std::iter::once(args.cache.as_path()).chain(args.teacher.as_deref()).collect();
+    check_outputs(&planned, &inputs)?;
+    if args.teacher.is_some() && args.labels == LabelKind::Dynamic {
+        anyhow::bail!("--teacher gives one target per song: it works with --labels static only");
+    }
+    let mut table = cache::read(&args.cache, &CacheRequest { steps: args.steps, ..Default::default() })
         .with_context(|| format!("reading the feature cache {}", args.cache.display()))?;
+    let targets_from = match &args.teacher {
+        Some(path) => Some(relabel_with_teacher(&mut table, path, args.quiet)?),
+        None => None,
+    };
     let opts = args.training.options(TrainOptions {
         kind: args.model,
         split: args.folds.map_or(SplitSpec::Holdout(args.split), SplitSpec::Folds),
         description: args.description.clone().filter(|d| !d.trim().is_empty()),
         dynamic: dynamic_targets(args, &table)?,
+        targets_from,
         ..TrainOptions::default()
     });
     if args.model == ModelKind::Svr && args.plot.is_some() {

@@ -19,6 +19,7 @@ pub mod fit;
 pub mod inputs;
 pub mod split;
 pub mod svr;
+pub mod teacher;
 pub mod windows;
 
 use std::path::PathBuf;
@@ -118,6 +119,9 @@ pub struct TrainOptions {
     /// Per-time targets (`--labels dynamic`, [`windows`]); `None`: one static
     /// label per song.
     pub dynamic: Option<DynamicTargets>,
+    /// Where static targets came from when not the dataset's labels (distillation,
+    /// [`teacher`]: "the estimates of teacher X"), for the provenance notes.
+    pub targets_from: Option<String>,
 }
 
 impl Default for TrainOptions {
@@ -135,6 +139,7 @@ impl Default for TrainOptions {
             backend: Backend::Flex,
             description: None,
             dynamic: None,
+            targets_from: None,
         }
     }
 }
@@ -296,7 +301,11 @@ impl RunContext<'_> {
             notes: format!(
                 "moodtap train --model {}; {}; features: {}; cache {}; lr {}, batch {}, patience {}",
                 self.opts.kind.name(),
-                self.opts.dynamic.as_ref().map_or("static labels".to_string(), |d| d.describe(meta.steps as usize)),
+                match (&self.opts.dynamic, &self.opts.targets_from) {
+                    (Some(d), _) => d.describe(meta.steps as usize),
+                    (None, Some(from)) => format!("static targets: {from}"),
+                    (None, None) => "static labels".to_string(),
+                },
                 self.cols.source,
                 self.table.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                 self.opts.learning_rate,
