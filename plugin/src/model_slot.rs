@@ -10,7 +10,7 @@
 use crate::params::ModelPath;
 use moodtap_core::analyzer::Analyzer;
 use moodtap_core::model::file::MAX_FILE_LEN;
-use moodtap_core::model::{LoadedModel, ModelFileError, ModelMetadata, DEFAULT_MODEL_BYTES};
+use moodtap_core::model::{LoadedModel, ModelFile, ModelFileError, ModelMetadata, DEFAULT_MODEL_BYTES};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -32,8 +32,10 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
-    /// Describes `meta`; `origin` is "embedded" or the file name.
-    pub fn from_metadata(origin: &str, meta: &ModelMetadata) -> Self {
+    /// Describes `meta` of a model of `networks` networks (more than one: an ensemble,
+    /// whose `meta` is its first member's with the ensemble's provenance); `origin` is
+    /// "embedded" or the file name.
+    pub fn from_metadata(origin: &str, meta: &ModelMetadata, networks: usize) -> Self {
         let t = &meta.training;
         let mut provenance = format!(
             "{}, {} songs, seed {}, {}",
@@ -57,7 +59,12 @@ impl ModelInfo {
             provenance.push_str(&t.notes);
         }
         Self {
-            name: format!("{origin}: {} T={} ({:.0} s)", meta.model.architecture, meta.t_steps, meta.context_s),
+            name: if networks > 1 {
+                // Members may differ in architecture; the first one's would mislead.
+                format!("{origin}: ensemble of {networks} networks, T={} ({:.0} s)", meta.t_steps, meta.context_s)
+            } else {
+                format!("{origin}: {} T={} ({:.0} s)", meta.model.architecture, meta.t_steps, meta.context_s)
+            },
             provenance,
             context_s: meta.context_s,
             hop_s: meta.hop_s,
@@ -89,8 +96,8 @@ impl ModelSource {
 /// The model compiled into the plugin (validated once per process).
 pub fn embedded_model() -> ModelSource {
     static INFO: OnceLock<ModelInfo> = OnceLock::new();
-    let info = INFO.get_or_init(|| match moodtap_core::model::default_model_metadata() {
-        Ok(meta) => ModelInfo::from_metadata("embedded", &meta),
+    let info = INFO.get_or_init(|| match ModelFile::from_bytes(DEFAULT_MODEL_BYTES) {
+        Ok(file) => ModelInfo::from_metadata("embedded", &file.metadata, file.members().len()),
         // Unreachable in a tested build (core's test validates the bytes); kept visible.
         Err(e) => ModelInfo {
             name: String::from("embedded model INVALID"),
@@ -127,7 +134,7 @@ pub fn load_model(path: &Path) -> Result<ModelSource, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
     let model = LoadedModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
-    let info = ModelInfo::from_metadata(&name, model.metadata());
+    let info = ModelInfo::from_metadata(&name, model.metadata(), model.member_count());
     Analyzer::new(model, CHECK_RATE_HZ).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(ModelSource { info, user_bytes: Some(Arc::from(bytes)) })
 }
@@ -275,8 +282,14 @@ mod tests {
     #[test]
     fn embedded_model_describes_itself_from_its_metadata() {
         let m = embedded_model();
-        let meta = moodtap_core::model::default_model_metadata().unwrap();
-        assert_eq!(m.info, ModelInfo::from_metadata("embedded", &meta));
+        let file = ModelFile::from_bytes(DEFAULT_MODEL_BYTES).unwrap();
+        let meta = file.metadata.clone();
+        assert_eq!(m.info, ModelInfo::from_metadata("embedded", &meta, file.members().len()));
+        // An ensemble's name says so rather than giving its first member's architecture.
+        let n = file.members().len();
+        let expected =
+            if n > 1 { format!("embedded: ensemble of {n} networks, T=") } else { "embedded: cbsa T=".into() };
+        assert!(m.info.name.starts_with(&expected), "{:?}", m.info.name);
         assert!(m.info.provenance.contains(&meta.training.dataset), "{:?}", m.info);
         assert!((m.info.context_s - meta.context_s).abs() < 1e-12);
         assert!(m.instantiate().is_ok());
