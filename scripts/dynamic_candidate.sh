@@ -9,7 +9,7 @@
 #   → switch test and EmoMusic over-time of the result (when EMOMUSIC is set).
 # Usage: scripts/dynamic_candidate.sh
 # Env:   WORK (default target/dynamic-candidate), COUNT (600), SECTIONS (3), WINDOW (20 steps = 3 s),
-#        BATCH (32), LR (1e-3), EPOCHS (100), SEED (training seed, 66), PER_SONG (windows drawn
+#        BATCH (32), LR (1e-3), EPOCHS (100), PATIENCE (10), SEED (training seed, 66), PER_SONG (windows drawn
 #        per song and epoch; default all), EMOMUSIC (an EmoMusic root for eval --over-time; optional),
 #        MOODTAP_BIN (default target/release/moodtap, built if missing), PYTHON (default .venv/bin/python)
 set -euo pipefail
@@ -20,6 +20,7 @@ SECTIONS=${SECTIONS:-3}
 WINDOW=${WINDOW:-20}
 BATCH=${BATCH:-32}
 EPOCHS=${EPOCHS:-100}
+PATIENCE=${PATIENCE:-10}
 LR=${LR:-1e-3}
 SEED=${SEED:-66}
 PER_SONG=${PER_SONG:-}
@@ -36,7 +37,7 @@ fi
 NAME="dynamic-w$WINDOW-lr$LR-seed$SEED${PER_SONG:+-k$PER_SONG}"
 MODEL="$WORK/$NAME.moodtap"
 "$BIN" train --cache "$WORK/cache" --steps 299 --selection models/default.moodtap --model cbsa --seed "$SEED" \
-  --labels dynamic --label-lag-s 0 --window-steps "$WINDOW" --batch-size "$BATCH" --lr "$LR" --epochs "$EPOCHS" ${PER_SONG:+--windows-per-song "$PER_SONG"} \
+  --labels dynamic --label-lag-s 0 --window-steps "$WINDOW" --batch-size "$BATCH" --lr "$LR" --epochs "$EPOCHS" --patience "$PATIENCE" ${PER_SONG:+--windows-per-song "$PER_SONG"} \
   --description "moodtap sectioned corpus ($COUNT × 45 s, $SECTIONS sections, seed 67), per-time labels" \
   --out "$MODEL" --plot "$WORK/$NAME-curve.png" 2>&1 | tee "$WORK/$NAME-train.txt"
 "$PYTHON" scripts/switch_test.py --model "$MODEL" --out "$WORK/$NAME-switch.md"

@@ -25,9 +25,16 @@ fn predict_does_not_allocate() {
         shifted.norm_mean.iter_mut().for_each(|m| *m += 0.5);
         let second = ModelFile::to_bytes(&shifted, &config.init(&Device::flex())).unwrap();
         let half = MemberWeights { valence: 0.5, arousal: 0.5 };
-        let header = EnsembleHeader { training: Default::default(), weights: vec![half, half] };
+        let header = EnsembleHeader { training: Default::default(), weights: vec![half, half], now_weights: None };
         let ensemble = ModelFile::ensemble_to_bytes(&header, &[&bytes, &second]).unwrap();
-        for (kind, bytes) in [("single", &bytes), ("ensemble", &ensemble)] {
+        // Each reading from its own member (format version 3).
+        let own = EnsembleHeader {
+            weights: vec![MemberWeights::ONE, MemberWeights::ZERO],
+            now_weights: Some(vec![MemberWeights::ZERO, MemberWeights::ONE]),
+            ..header.clone()
+        };
+        let per_reading = ModelFile::ensemble_to_bytes(&own, &[&bytes, &second]).unwrap();
+        for (kind, bytes) in [("single", &bytes), ("ensemble", &ensemble), ("per-reading ensemble", &per_reading)] {
             check_no_alloc(arch, kind, LoadedModel::from_bytes(bytes).unwrap());
         }
     }

@@ -9,6 +9,10 @@
 //! architecture; they must read the same features on the same time base. Members that held
 //! out the same test songs of one cache (one `--split-seed`) pass them on, so `eval` scores the
 //! ensemble on songs none of them saw; otherwise the ensemble records no test songs.
+//!
+//! The now reading (core's `model::now`) uses the same members unless some are given for it
+//! alone: then it has its own members per dimension (format version 3), e.g. networks trained
+//! on short windows of changing music, and each reading runs only the members it counts.
 
 use moodtap_core::model::file::{EnsembleHeader, MemberWeights, MAX_MEMBERS};
 use moodtap_core::model::{ModelFile, ModelFileError, TrainingProvenance, TrainingRun};
@@ -24,6 +28,10 @@ pub struct MemberInput {
     pub valence: bool,
     /// Counts in the arousal estimate.
     pub arousal: bool,
+    /// Counts in the now reading's valence.
+    pub now_valence: bool,
+    /// Counts in the now reading's arousal.
+    pub now_arousal: bool,
 }
 
 /// Why no ensemble was built.
@@ -32,6 +40,9 @@ pub enum EnsembleError {
     /// A dimension has no member.
     #[error("no model serves {0}: give at least one with --member or --{0}")]
     NoMember(&'static str),
+    /// A dimension of the now reading has no member while others are given for it alone.
+    #[error("no model serves the now reading's {0}: give at least one with --now-member or --now-{0}")]
+    NoNowMember(&'static str),
     /// Fewer than two distinct networks.
     #[error("only one distinct model ({0}): a single model file is already what the plugin and analyze load")]
     OnlyOne(String),
@@ -64,6 +75,8 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
             Some(m) => {
                 m.valence |= input.valence;
                 m.arousal |= input.arousal;
+                m.now_valence |= input.now_valence;
+                m.now_arousal |= input.now_arousal;
             }
             None => members.push(input.clone()),
         }
@@ -87,6 +100,14 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
     if n_arousal == 0 {
         return Err(EnsembleError::NoMember("arousal"));
     }
+    let n_now_valence = members.iter().filter(|m| m.now_valence).count();
+    let n_now_arousal = members.iter().filter(|m| m.now_arousal).count();
+    if n_now_valence == 0 {
+        return Err(EnsembleError::NoNowMember("valence"));
+    }
+    if n_now_arousal == 0 {
+        return Err(EnsembleError::NoNowMember("arousal"));
+    }
     match members.len() {
         1 => return Err(EnsembleError::OnlyOne(members[0].name.clone())),
         n if n > MAX_MEMBERS => return Err(EnsembleError::TooMany(n)),
@@ -97,17 +118,30 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
         .iter()
         .map(|m| MemberWeights { valence: share(m.valence, n_valence), arousal: share(m.arousal, n_arousal) })
         .collect();
+    let now_weights: Vec<MemberWeights> = members
+        .iter()
+        .map(|m| MemberWeights {
+            valence: share(m.now_valence, n_now_valence),
+            arousal: share(m.now_arousal, n_now_arousal),
+        })
+        .collect();
+    let own_now = now_weights != weights;
     // File names only: the provenance should not depend on where the members were built.
     let short = |m: &MemberInput| {
         std::path::Path::new(&m.name).file_name().map_or_else(|| m.name.clone(), |f| f.to_string_lossy().into_owned())
     };
     let listed =
         |pick: fn(&MemberInput) -> bool| members.iter().filter(|m| pick(m)).map(short).collect::<Vec<_>>().join(", ");
-    let mut notes = format!(
-        "ensemble; valence: mean of {}; arousal: mean of {}; members: ",
-        listed(|m| m.valence),
-        listed(|m| m.arousal)
-    );
+    let mut notes =
+        format!("ensemble; valence: mean of {}; arousal: mean of {}; ", listed(|m| m.valence), listed(|m| m.arousal));
+    if own_now {
+        notes.push_str(&format!(
+            "now reading: valence mean of {}, arousal mean of {}; ",
+            listed(|m| m.now_valence),
+            listed(|m| m.now_arousal)
+        ));
+    }
+    notes.push_str("members: ");
     let described: Vec<String> = members
         .iter()
         .zip(&files)
@@ -143,5 +177,6 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
         run,
     };
     let parts: Vec<&[u8]> = members.iter().map(|m| m.bytes.as_slice()).collect();
-    Ok(ModelFile::ensemble_to_bytes(&EnsembleHeader { training, weights }, &parts)?)
+    let header = EnsembleHeader { training, weights, now_weights: own_now.then_some(now_weights) };
+    Ok(ModelFile::ensemble_to_bytes(&header, &parts)?)
 }

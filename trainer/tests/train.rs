@@ -780,8 +780,26 @@ fn ensembles_combine_models_per_dimension() {
     ok(&["ensemble", "--member", &m1, "--member", &other, "--out", &unshared]);
     assert!(test_ids(&unshared).is_none());
 
+    // The now reading from its own members: the long reading is m1's, the now reading m2's
+    // (one split, so one normalisation: both exact), and each reading runs only its members.
+    let own_now = path("own-now.moodtap");
+    let (_, err) = ok(&["ensemble", "--member", &m1, "--now-member", &m2, "--out", &own_now]);
+    assert!(err.contains("valence weight 0.000, arousal weight 0.000; now reading 1.000, 1.000"), "{err}");
+    assert_eq!(predict(&own_now), p1);
+    let load = |m: &str| moodtap_core::model::LoadedModel::from_path(m).unwrap();
+    let mut both = load(&own_now);
+    let recent: Vec<f32> = (0..both.now_input_len()).map(|i| ((i * 37) % 11) as f32 / 5.0 - 1.0).collect();
+    assert_eq!(both.predict_now(&recent).unwrap(), load(&m2).predict_now(&recent).unwrap());
+    assert_ne!(load(&m1).predict_now(&recent).unwrap(), load(&m2).predict_now(&recent).unwrap());
+    let notes = moodtap_core::model::ModelFile::from_path(&own_now).unwrap().metadata.training.notes;
+    assert!(notes.contains("now reading: valence mean of m2.moodtap, arousal mean of m2.moodtap"), "{notes}");
+
     // Refusals, nothing written.
     let x = path("x.moodtap");
+    fails_with(
+        &["ensemble", "--member", &m1, "--now-valence", &m2, "--out", &x],
+        &["no model serves the now reading's arousal", "--now-arousal"],
+    );
     fails_with(&["ensemble", "--member", &m1, "--member", &m1, "--out", &x], &["only one distinct model"]);
     fails_with(&["ensemble", "--valence", &m1, "--valence", &m2, "--out", &x], &["no model serves arousal"]);
     fails_with(

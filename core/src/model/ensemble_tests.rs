@@ -1,4 +1,4 @@
-//! Tests of ensemble model files (format version 2): what they estimate, that they stay
+//! Tests of ensemble model files (format versions 2 and 3): what they estimate, that they stay
 //! allocation-free paths of the same code, and that every malformed ensemble is refused.
 
 use burn::tensor::Device;
@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::config::ModelConfig;
 use super::file::{
     crc32, EnsembleHeader, MemberWeights, ModelFile, ModelFileError, ModelMetadata, TrainingProvenance,
-    ENSEMBLE_FORMAT_VERSION, MAGIC, MAX_MEMBERS,
+    ENSEMBLE_FORMAT_VERSION, MAGIC, MAX_MEMBERS, PER_READING_FORMAT_VERSION,
 };
 use super::file_tests::{metadata, network};
 use super::inference::{LoadedModel, ValenceArousal};
@@ -34,8 +34,18 @@ fn member(seed: u64, shifted: bool) -> (ModelMetadata, Vec<u8>) {
 fn header(weights: &[(f32, f32)]) -> EnsembleHeader {
     EnsembleHeader {
         training: TrainingProvenance { dataset: "an ensemble".into(), notes: "test".into(), ..Default::default() },
-        weights: weights.iter().map(|&(valence, arousal)| MemberWeights { valence, arousal }).collect(),
+        weights: weights_of(weights),
+        now_weights: None,
     }
+}
+
+fn weights_of(weights: &[(f32, f32)]) -> Vec<MemberWeights> {
+    weights.iter().map(|&(valence, arousal)| MemberWeights { valence, arousal }).collect()
+}
+
+/// An ensemble whose now reading has its own weights.
+fn per_reading(long: &[(f32, f32)], now: &[(f32, f32)], members: &[&[u8]]) -> Result<Vec<u8>, ModelFileError> {
+    ModelFile::ensemble_to_bytes(&EnsembleHeader { now_weights: Some(weights_of(now)), ..header(long) }, members)
 }
 
 fn ensemble(weights: &[(f32, f32)], members: &[&[u8]]) -> Result<Vec<u8>, ModelFileError> {
@@ -190,9 +200,9 @@ fn malformed_ensembles_are_refused_with_a_reason() {
 fn a_newer_version_is_refused_with_the_versions_this_build_reads() {
     let (_, a) = member(1, false);
     let mut bytes = a.clone();
-    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&4u32.to_le_bytes());
     let message = ModelFile::from_bytes(&bytes).unwrap_err().to_string();
-    assert!(message.contains("version 3") && message.contains("versions 1 to 2"), "{message}");
+    assert!(message.contains("version 4") && message.contains("versions 1 to 3"), "{message}");
 }
 
 /// A valid two-member ensemble's bytes.
@@ -230,4 +240,66 @@ proptest! {
 #[test]
 fn the_magic_is_shared_with_single_models() {
     assert_eq!(&valid_ensemble()[..8], &MAGIC);
+}
+
+/// Version 3: the long reading runs only its members, the now reading only its own; each is
+/// exactly what its member alone reads (the now member's statistics differ: re-standardised).
+#[test]
+fn each_reading_comes_from_its_own_members() {
+    let (meta_a, a) = member(1, false);
+    let (meta_b, b) = member(2, true);
+    let bytes = per_reading(&[(1.0, 1.0), (0.0, 0.0)], &[(0.0, 0.0), (1.0, 1.0)], &[&a, &b]).unwrap();
+    assert_eq!(&bytes[8..12], &PER_READING_FORMAT_VERSION.to_le_bytes());
+    let file = ModelFile::from_bytes(&bytes).unwrap();
+    assert_eq!(file.members()[1].now_weights, MemberWeights::ONE);
+    assert_eq!(file.members()[1].weights, MemberWeights::ZERO);
+    let mut both = LoadedModel::from_bytes(&bytes).unwrap();
+    let (mut alone_a, mut alone_b) = (LoadedModel::from_bytes(&a).unwrap(), LoadedModel::from_bytes(&b).unwrap());
+    let raw = raw_steps(&meta_a, T);
+    let (za, zb) = (z(&meta_a, &raw), z(&meta_b, &raw));
+    let long = both.predict(&za).unwrap();
+    assert_eq!(long, alone_a.predict(&za).unwrap());
+    assert_eq!(both.predict_burn(&za).unwrap(), alone_a.predict_burn(&za).unwrap());
+    let k = both.now_input_len();
+    let now = both.predict_now(&za[za.len() - k..]).unwrap();
+    let (na, nb) =
+        (alone_a.predict_now(&za[za.len() - k..]).unwrap(), alone_b.predict_now(&zb[zb.len() - k..]).unwrap());
+    assert!(close(now.valence, nb.valence) && close(now.arousal, nb.arousal), "now {now:?}, member b {nb:?}");
+    assert!((na.valence - nb.valence).abs() > 1e-3, "the members must differ for this test to mean anything");
+    // Mixed: the now reading's valence from both members, arousal from the second.
+    let mixed = per_reading(&[(1.0, 1.0), (0.0, 0.0)], &[(0.5, 0.0), (0.5, 1.0)], &[&a, &b]).unwrap();
+    let now = LoadedModel::from_bytes(&mixed).unwrap().predict_now(&za[za.len() - k..]).unwrap();
+    assert!(close(now.valence, 0.5 * na.valence + 0.5 * nb.valence) && close(now.arousal, nb.arousal), "{now:?}");
+    // Now weights equal to the long ones are not stored: a version-2 file.
+    let same = per_reading(&[(0.5, 0.5), (0.5, 0.5)], &[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap();
+    assert_eq!(&same[8..12], &ENSEMBLE_FORMAT_VERSION.to_le_bytes());
+    assert_eq!(same, ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap());
+}
+
+#[test]
+fn malformed_per_reading_weights_are_refused() {
+    let (_, a) = member(1, false);
+    let (_, b) = member(2, true);
+    let refused = |long: &[(f32, f32)], now: &[(f32, f32)]| match per_reading(long, now, &[&a, &b]) {
+        Ok(_) => panic!("weights {long:?} / now {now:?} were accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused(&[(1.0, 1.0), (0.0, 0.0)], &[(1.0, 1.0), (0.0, 0.0)]).contains("member 2 counts in neither"));
+    assert!(refused(&[(1.0, 1.0), (0.0, 0.0)], &[(0.5, 1.0), (0.0, 0.0)]).contains("now valence weights sum to 0.5"));
+    assert!(refused(&[(1.0, 1.0), (0.0, 0.0)], &[(-1.0, 0.0), (2.0, 1.0)]).contains("now weights"));
+    let three = refused(&[(1.0, 1.0), (0.0, 0.0)], &[(0.5, 0.5), (0.5, 0.5), (0.0, 0.0)]);
+    assert!(three.contains("weighs 3 members now but the file holds 2"), "{three}");
+    assert!(refused(&[(1.0, 1.0), (0.0, 0.0)], &[(f32::NAN, 0.0), (1.0, 1.0)]).contains("now weights"));
+    // The version and the header must agree (the checksum re-sealed after the change).
+    let reseal = |mut bytes: Vec<u8>, version: u32| {
+        bytes[8..12].copy_from_slice(&version.to_le_bytes());
+        let body = bytes.len() - 4;
+        let crc = crc32(&bytes[..body]);
+        bytes[body..].copy_from_slice(&crc.to_le_bytes());
+        ModelFile::from_bytes(&bytes).unwrap_err().to_string()
+    };
+    let v3 = per_reading(&[(1.0, 1.0), (0.0, 0.0)], &[(0.0, 0.0), (1.0, 1.0)], &[&a, &b]).unwrap();
+    assert!(reseal(v3, ENSEMBLE_FORMAT_VERSION).contains("version-2 ensemble cannot have now-reading weights"));
+    let v2 = ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap();
+    assert!(reseal(v2, PER_READING_FORMAT_VERSION).contains("version-3 ensemble needs now-reading weights"));
 }

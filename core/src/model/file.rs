@@ -31,6 +31,15 @@
 //! |               | L    | a complete version-1 model file                              |
 //! | end − 4       | 4    | CRC-32 (IEEE) of every preceding byte                        |
 //!
+//! # Ensembles with a weighting per reading (format version 3)
+//!
+//! The same layout as version 2, with the header's `now_weights`: how much each member counts
+//! in the "now" reading ([`super::now`]), which may differ from the long reading's `weights`
+//! (e.g. the now reading from networks trained on short windows of changing music, the long
+//! one from networks trained on whole pieces). A member whose weights in a reading are all
+//! zero is not run for that reading. Version 3 is written only when the two weightings
+//! differ, so version-2 readers still read every ensemble they can run.
+//!
 //! The ensemble's [`ModelFile::metadata`] is its first member's (feature order, the
 //! normalisation its input is z-scored with, time base, architecture) with the header's
 //! provenance.
@@ -62,6 +71,9 @@ pub const MAGIC: [u8; 8] = *b"MOODTAP\x1a";
 pub const FORMAT_VERSION: u32 = 1;
 /// Format version of an ensemble of single-model files (module docs).
 pub const ENSEMBLE_FORMAT_VERSION: u32 = 2;
+/// Format version of an ensemble whose now reading weighs its members differently
+/// ([`EnsembleHeader::now_weights`]; module docs).
+pub const PER_READING_FORMAT_VERSION: u32 = 3;
 /// Most members an ensemble may have (each one costs a forward pass per step).
 pub const MAX_MEMBERS: usize = 8;
 pub use crate::steps::FEATURE_SCHEMA_VERSION;
@@ -494,6 +506,13 @@ pub struct MemberWeights {
 impl MemberWeights {
     /// A single model: its own estimate in both dimensions.
     pub const ONE: Self = Self { valence: 1.0, arousal: 1.0 };
+    /// Not counted in either dimension (the member is not run for that reading).
+    pub const ZERO: Self = Self { valence: 0.0, arousal: 0.0 };
+
+    /// Whether the member counts in neither dimension.
+    pub fn is_zero(&self) -> bool {
+        self.valence == 0.0 && self.arousal == 0.0
+    }
 }
 
 /// How far each dimension's weights may sum from 1 (f32 rounding of `1/K` sums, not intent).
@@ -506,8 +525,13 @@ pub const WEIGHT_SUM_TOLERANCE: f32 = 1e-4;
 pub struct EnsembleHeader {
     /// Where the ensemble came from (the members' own provenance stays in their metadata).
     pub training: TrainingProvenance,
-    /// One entry per member, in file order.
+    /// One entry per member, in file order: the long reading (and the now reading unless
+    /// `now_weights` is given).
     pub weights: Vec<MemberWeights>,
+    /// The now reading's weights, one entry per member, when they differ from `weights`
+    /// (format version 3); `None`: the same as `weights` (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now_weights: Option<Vec<MemberWeights>>,
 }
 
 /// One network of a model file: its metadata, weight in the estimate and encoded weights.
@@ -515,8 +539,11 @@ pub struct EnsembleHeader {
 pub struct FileMember {
     /// The member's own validated metadata (its normalisation, architecture, provenance).
     pub metadata: ModelMetadata,
-    /// How much its estimate counts ([`MemberWeights::ONE`] in a single-model file).
+    /// How much its estimate counts in the long reading ([`MemberWeights::ONE`] in a
+    /// single-model file).
     pub weights: MemberWeights,
+    /// How much it counts in the now reading (equal to `weights` unless the file is version 3).
+    pub now_weights: MemberWeights,
     record: Vec<u8>,
 }
 
@@ -590,8 +617,8 @@ fn read_header(bytes: &[u8]) -> Result<(u32, &[u8], usize), ModelFileError> {
         return Err(ModelFileError::BadMagic);
     }
     let version = u32::from_le_bytes(take_array(bytes, &mut pos, "format version")?);
-    if version != FORMAT_VERSION && version != ENSEMBLE_FORMAT_VERSION {
-        return Err(ModelFileError::UnsupportedVersion { found: version, supported: ENSEMBLE_FORMAT_VERSION });
+    if !(FORMAT_VERSION..=PER_READING_FORMAT_VERSION).contains(&version) {
+        return Err(ModelFileError::UnsupportedVersion { found: version, supported: PER_READING_FORMAT_VERSION });
     }
     let what = if version == FORMAT_VERSION { "metadata" } else { "ensemble header" };
     let json = take_json(bytes, &mut pos, what)?;
@@ -617,8 +644,26 @@ fn check_compatible(first: &ModelMetadata, member: &ModelMetadata, index: usize)
     Ok(())
 }
 
-/// Checks `K` weights against `members` members: count, range, sums.
-fn check_weights(weights: &[MemberWeights], members: usize) -> Result<(), ModelFileError> {
+/// Checks an ensemble header's weightings against `members` members: for each reading
+/// count, range and sums, and that every member counts somewhere.
+fn check_header_weights(header: &EnsembleHeader, members: usize) -> Result<(), ModelFileError> {
+    check_weights(&header.weights, members, "")?;
+    let Some(now) = &header.now_weights else {
+        if let Some(index) = header.weights.iter().position(MemberWeights::is_zero) {
+            return Err(ModelFileError::Ensemble(format!("member {} counts in neither dimension", index + 1)));
+        }
+        return Ok(());
+    };
+    check_weights(now, members, "now ")?;
+    if let Some(index) = header.weights.iter().zip(now).position(|(w, n)| w.is_zero() && n.is_zero()) {
+        return Err(ModelFileError::Ensemble(format!("member {} counts in neither reading", index + 1)));
+    }
+    Ok(())
+}
+
+/// Checks one reading's `K` weights against `members` members: count, range, sums;
+/// `reading` prefixes the messages ("" or "now ").
+fn check_weights(weights: &[MemberWeights], members: usize, reading: &str) -> Result<(), ModelFileError> {
     if !(2..=MAX_MEMBERS).contains(&weights.len()) {
         return Err(ModelFileError::Ensemble(format!(
             "{} members; an ensemble has 2 to {MAX_MEMBERS} (one model is written as a single-model file)",
@@ -627,21 +672,18 @@ fn check_weights(weights: &[MemberWeights], members: usize) -> Result<(), ModelF
     }
     if weights.len() != members {
         return Err(ModelFileError::Ensemble(format!(
-            "the header weighs {} members but the file holds {members}",
+            "the header weighs {} members {reading}but the file holds {members}",
             weights.len()
         )));
     }
     for (index, w) in weights.iter().enumerate() {
         if !(w.valence.is_finite() && w.arousal.is_finite() && w.valence >= 0.0 && w.arousal >= 0.0) {
             return Err(ModelFileError::Ensemble(format!(
-                "member {} has weights valence {} arousal {}; weights are finite and ≥ 0",
+                "member {} has {reading}weights valence {} arousal {}; weights are finite and ≥ 0",
                 index + 1,
                 w.valence,
                 w.arousal
             )));
-        }
-        if w.valence == 0.0 && w.arousal == 0.0 {
-            return Err(ModelFileError::Ensemble(format!("member {} counts in neither dimension", index + 1)));
         }
     }
     for (dimension, sum) in [
@@ -649,7 +691,7 @@ fn check_weights(weights: &[MemberWeights], members: usize) -> Result<(), ModelF
         ("arousal", weights.iter().map(|w| w.arousal).sum::<f32>()),
     ] {
         if (sum - 1.0).abs() > WEIGHT_SUM_TOLERANCE {
-            return Err(ModelFileError::Ensemble(format!("the {dimension} weights sum to {sum}, not 1")));
+            return Err(ModelFileError::Ensemble(format!("the {reading}{dimension} weights sum to {sum}, not 1")));
         }
     }
     Ok(())
@@ -662,10 +704,15 @@ impl ModelFile {
         let (version, json, pos) = read_header(bytes)?;
         if version == FORMAT_VERSION {
             let (metadata, record) = Self::parse_single(bytes, json, pos)?;
-            let member = FileMember { metadata: metadata.clone(), weights: MemberWeights::ONE, record };
+            let member = FileMember {
+                metadata: metadata.clone(),
+                weights: MemberWeights::ONE,
+                now_weights: MemberWeights::ONE,
+                record,
+            };
             return Ok(Self { metadata, members: vec![member] });
         }
-        Self::parse_ensemble(bytes, json, pos)
+        Self::parse_ensemble(bytes, json, pos, version)
     }
 
     /// The rest of a version-1 file after its metadata JSON (at `pos`).
@@ -682,8 +729,8 @@ impl ModelFile {
         Ok((metadata, record))
     }
 
-    /// The rest of a version-2 file after its header JSON (at `pos`).
-    fn parse_ensemble(bytes: &[u8], header: &[u8], mut pos: usize) -> Result<Self, ModelFileError> {
+    /// The rest of a version-2 or -3 file after its header JSON (at `pos`).
+    fn parse_ensemble(bytes: &[u8], header: &[u8], mut pos: usize, version: u32) -> Result<Self, ModelFileError> {
         let count = u32::from_le_bytes(take_array(bytes, &mut pos, "member count")?) as usize;
         if !(2..=MAX_MEMBERS).contains(&count) {
             return Err(ModelFileError::Ensemble(format!("{count} members; an ensemble has 2 to {MAX_MEMBERS}")));
@@ -696,9 +743,18 @@ impl ModelFile {
         check_crc(bytes, &mut pos)?;
         let header: EnsembleHeader =
             serde_json::from_slice(header).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
-        check_weights(&header.weights, count)?;
+        if header.now_weights.is_some() != (version == PER_READING_FORMAT_VERSION) {
+            return Err(ModelFileError::Ensemble(format!(
+                "a version-{version} ensemble {} now-reading weights",
+                if version == PER_READING_FORMAT_VERSION { "needs" } else { "cannot have" }
+            )));
+        }
+        check_header_weights(&header, count)?;
+        let now_weights = header.now_weights.as_deref().unwrap_or(&header.weights);
         let mut members: Vec<FileMember> = Vec::with_capacity(count);
-        for (index, (part, weights)) in parts.into_iter().zip(&header.weights).enumerate() {
+        for (index, ((part, weights), now_weights)) in
+            parts.into_iter().zip(&header.weights).zip(now_weights).enumerate()
+        {
             let (version, json, at) = read_header(part)?;
             if version != FORMAT_VERSION {
                 return Err(ModelFileError::Ensemble(format!(
@@ -711,7 +767,7 @@ impl ModelFile {
             if let Some(first) = members.first() {
                 check_compatible(&first.metadata, &metadata, index)?;
             }
-            members.push(FileMember { metadata, weights: *weights, record });
+            members.push(FileMember { metadata, weights: *weights, now_weights: *now_weights, record });
         }
         let metadata = ModelMetadata { training: header.training, ..members[0].metadata.clone() };
         metadata.validate()?;
@@ -767,12 +823,21 @@ impl ModelFile {
 
     /// Serialises an ensemble (module docs) of single-model files `members` (their bytes,
     /// as written by [`Self::to_bytes`]) with `header`'s provenance and weights, in the same
-    /// order. Everything the reader checks is checked first, so what this writes loads.
+    /// order: version 2, or version 3 if the header has now-reading weights that differ from
+    /// the long reading's (equal ones are dropped). What this writes loads: the reader's
+    /// checks run on the result.
     pub fn ensemble_to_bytes(header: &EnsembleHeader, members: &[&[u8]]) -> Result<Vec<u8>, ModelFileError> {
-        check_weights(&header.weights, members.len())?;
+        let mut header = header.clone();
+        if header.now_weights.as_ref() == Some(&header.weights) {
+            header.now_weights = None;
+        }
+        let version = if header.now_weights.is_some() { PER_READING_FORMAT_VERSION } else { ENSEMBLE_FORMAT_VERSION };
+        let header = &header;
+        // Before serialising: JSON has no NaN, so the reader could not name that mistake.
+        check_header_weights(header, members.len())?;
         let mut out = Vec::new();
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&ENSEMBLE_FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         let json = serde_json::to_vec(header).map_err(|e| ModelFileError::MetadataJson(e.to_string()))?;
         if json.len() > MAX_METADATA_LEN {
             return Err(ModelFileError::MetadataTooLarge { len: json.len() as u64, max: MAX_METADATA_LEN });

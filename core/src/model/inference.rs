@@ -76,6 +76,9 @@ struct Restandardised {
     offset: Vec<f32>,
     /// The last re-standardised input (`T × N`; the first `K × N` after `predict_now`).
     input: Vec<f32>,
+    /// Whether a member that counts in the long / the now reading reads it (else it is not
+    /// computed for that reading).
+    used: [bool; 2],
 }
 
 /// One network of a [`LoadedModel`].
@@ -85,7 +88,10 @@ struct Member {
     fast: FastNetwork,
     /// The same weights on `K` = [`now_t_steps`] steps ([`super::now`]).
     now: FastNetwork,
+    /// Weights in the long reading.
     weights: MemberWeights,
+    /// Weights in the now reading.
+    now_weights: MemberWeights,
     /// Index of this member's input in [`LoadedModel::restandardised`]; `None` when its
     /// statistics are the first member's.
     input: Option<usize>,
@@ -98,7 +104,7 @@ impl Member {
         metadata: &ModelMetadata,
         first: &ModelMetadata,
         network: Network,
-        weights: MemberWeights,
+        [weights, now_weights]: [MemberWeights; 2],
         restandardised: &mut Vec<Restandardised>,
     ) -> Result<Self, ModelFileError> {
         // `valid` drops autodiff, puts BatchNorm in inference mode and folds pending
@@ -119,11 +125,16 @@ impl Member {
                 })
                 .unzip();
             restandardised.iter().position(|r| r.scale == scale && r.offset == offset).unwrap_or_else(|| {
-                restandardised.push(Restandardised { scale, offset, input: vec![0.0; fast.input_len()] });
+                restandardised.push(Restandardised {
+                    scale,
+                    offset,
+                    input: vec![0.0; fast.input_len()],
+                    used: [false; 2],
+                });
                 restandardised.len() - 1
             })
         });
-        Ok(Self { network, fast, now, weights, input })
+        Ok(Self { network, fast, now, weights, now_weights, input })
     }
 
     /// This member's estimate: of `input` (sanitised, `T × N` or, with `now`, `K × N`), or of
@@ -180,7 +191,9 @@ impl LoadedModel {
         let members = file
             .members()
             .iter()
-            .map(|m| Member::new(&m.metadata, first, m.network(&device)?, m.weights, &mut restandardised))
+            .map(|m| {
+                Member::new(&m.metadata, first, m.network(&device)?, [m.weights, m.now_weights], &mut restandardised)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Self::from_members(file.metadata, members, restandardised, device)
     }
@@ -188,29 +201,39 @@ impl LoadedModel {
     /// Wraps an in-memory network (e.g. right after training) with its metadata.
     pub fn from_network(metadata: ModelMetadata, network: Network, device: Device) -> Result<Self, ModelFileError> {
         metadata.validate()?;
-        let member = Member::new(&metadata, &metadata, network, MemberWeights::ONE, &mut Vec::new())?;
+        let member = Member::new(&metadata, &metadata, network, [MemberWeights::ONE; 2], &mut Vec::new())?;
         Self::from_members(metadata, vec![member], Vec::new(), device)
     }
 
     fn from_members(
         metadata: ModelMetadata,
         members: Vec<Member>,
-        restandardised: Vec<Restandardised>,
+        mut restandardised: Vec<Restandardised>,
         device: Device,
     ) -> Result<Self, ModelFileError> {
         let input = vec![0.0; members[0].fast.input_len()];
+        for m in &members {
+            if let Some(k) = m.input {
+                restandardised[k].used[0] |= !m.weights.is_zero();
+                restandardised[k].used[1] |= !m.now_weights.is_zero();
+            }
+        }
         Ok(Self { metadata, device, members, input, restandardised })
     }
 
     /// The members' weighted estimate of the first `len` values of the sanitised input
-    /// (`T × N`, or `K × N` with `now`), each input re-standardised once.
+    /// (`T × N`, or `K × N` with `now`), each input re-standardised once. Members that do not
+    /// count in this reading are not run.
     fn weighted_forward(&mut self, len: usize, now: bool) -> ValenceArousal {
         let input = &self.input[..len];
-        for r in &mut self.restandardised {
+        for r in self.restandardised.iter_mut().filter(|r| r.used[usize::from(now)]) {
             restandardise(input, &r.scale, &r.offset, &mut r.input[..len]);
         }
         let restandardised = &self.restandardised;
-        weighted(self.members.iter_mut().map(|m| (m.forward(input, restandardised, now), m.weights)))
+        weighted(self.members.iter_mut().filter_map(|m| {
+            let w = if now { m.now_weights } else { m.weights };
+            (!w.is_zero()).then(|| (m.forward(input, restandardised, now), w))
+        }))
     }
 
     /// Metadata: feature names and order, normalisation, `T`, time base, provenance. An
@@ -284,7 +307,7 @@ impl LoadedModel {
         sanitize(steps, &mut self.input);
         let (t, n) = (self.metadata.model.t_steps, self.metadata.model.n_features);
         let mut estimates = Vec::with_capacity(self.members.len());
-        for member in &self.members {
+        for member in self.members.iter().filter(|m| !m.weights.is_zero()) {
             let mut input = self.input.clone();
             if let Some(k) = member.input {
                 let r = &self.restandardised[k];

@@ -28,6 +28,17 @@ pub struct EnsembleArgs {
     /// A model that counts in arousal only (repeat).
     #[arg(long = "arousal", value_name = "MODEL")]
     pub arousal: Vec<PathBuf>,
+    /// A model for the now reading alone, both dimensions (repeat). With any --now-* option
+    /// the now reading uses only the models given with those (e.g. networks trained on short
+    /// windows of changing music, docs/training.md); without, it uses the same as the long one.
+    #[arg(long = "now-member", value_name = "MODEL")]
+    pub now_members: Vec<PathBuf>,
+    /// A model for the now reading's valence alone (repeat).
+    #[arg(long = "now-valence", value_name = "MODEL")]
+    pub now_valence: Vec<PathBuf>,
+    /// A model for the now reading's arousal alone (repeat).
+    #[arg(long = "now-arousal", value_name = "MODEL")]
+    pub now_arousal: Vec<PathBuf>,
     /// Names the ensemble in its provenance (shown by `analyze` and the plugin).
     #[arg(long, default_value = "")]
     pub description: String,
@@ -38,32 +49,60 @@ pub struct EnsembleArgs {
 
 /// `moodtap ensemble`.
 pub fn run(args: &EnsembleArgs) -> anyhow::Result<()> {
-    let given: Vec<(&PathBuf, bool, bool)> = args
+    // (path, [valence, arousal, now valence, now arousal]); without --now-* options the long
+    // reading's members serve the now reading too.
+    let own_now = !(args.now_members.is_empty() && args.now_valence.is_empty() && args.now_arousal.is_empty());
+    let long = |v: bool, a: bool| [v, a, v && !own_now, a && !own_now];
+    let given: Vec<(&PathBuf, [bool; 4])> = args
         .members
         .iter()
-        .map(|p| (p, true, true))
-        .chain(args.arousal.iter().map(|p| (p, false, true)))
-        .chain(args.valence.iter().map(|p| (p, true, false)))
+        .map(|p| (p, long(true, true)))
+        .chain(args.arousal.iter().map(|p| (p, long(false, true))))
+        .chain(args.valence.iter().map(|p| (p, long(true, false))))
+        .chain(args.now_members.iter().map(|p| (p, [false, false, true, true])))
+        .chain(args.now_arousal.iter().map(|p| (p, [false, false, false, true])))
+        .chain(args.now_valence.iter().map(|p| (p, [false, false, true, false])))
         .collect();
     if given.is_empty() {
         anyhow::bail!("give the models to combine: --member M (both dimensions), --valence M, --arousal M");
     }
-    let inputs: Vec<&std::path::Path> = given.iter().map(|(p, _, _)| p.as_path()).collect();
+    let inputs: Vec<&std::path::Path> = given.iter().map(|(p, _)| p.as_path()).collect();
     check_outputs(&[args.out.as_path()], &inputs)?;
     let members = given
         .iter()
-        .map(|(path, valence, arousal)| {
+        .map(|(path, [valence, arousal, now_valence, now_arousal])| {
             let bytes = read_model(path)?;
-            Ok(MemberInput { name: path.display().to_string(), bytes, valence: *valence, arousal: *arousal })
+            Ok(MemberInput {
+                name: path.display().to_string(),
+                bytes,
+                valence: *valence,
+                arousal: *arousal,
+                now_valence: *now_valence,
+                now_arousal: *now_arousal,
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let bytes = build(&members, &args.description).context("building the ensemble")?;
     write_atomically(&args.out, |w| w.write_all(&bytes)).with_context(|| format!("writing {}", args.out.display()))?;
     let file = moodtap_core::model::ModelFile::from_bytes(&bytes).context("reading back the ensemble")?;
     eprintln!("moodtap ensemble: {} networks; wrote {}", file.members().len(), args.out.display());
-    for (member, name) in file.members().iter().zip(members.iter().map(|m| &m.name)) {
-        let w = member.weights;
-        eprintln!("  valence weight {:.3}, arousal weight {:.3}: {name}", w.valence, w.arousal);
+    // Deduplicated members are in first-given order; name each by its first mention.
+    let mut names: Vec<&str> = Vec::new();
+    for m in &members {
+        if !members.iter().take_while(|o| !std::ptr::eq(*o, m)).any(|o| o.bytes == m.bytes) {
+            names.push(&m.name);
+        }
+    }
+    for (member, name) in file.members().iter().zip(names) {
+        let (w, n) = (member.weights, member.now_weights);
+        if own_now {
+            eprintln!(
+                "  valence weight {:.3}, arousal weight {:.3}; now reading {:.3}, {:.3}: {name}",
+                w.valence, w.arousal, n.valence, n.arousal
+            );
+        } else {
+            eprintln!("  valence weight {:.3}, arousal weight {:.3}: {name}", w.valence, w.arousal);
+        }
     }
     Ok(())
 }
