@@ -205,19 +205,24 @@ fn a_newer_version_is_refused_with_the_versions_this_build_reads() {
     assert!(message.contains("version 4") && message.contains("versions 1 to 3"), "{message}");
 }
 
-/// A valid two-member ensemble's bytes.
-fn valid_ensemble() -> Vec<u8> {
+/// A valid two-member ensemble's bytes: version 2, or with `per_reading` version 3 (each
+/// reading from one member).
+fn valid_ensemble_of(per_reading_weights: bool) -> Vec<u8> {
     let (_, a) = member(1, false);
     let (_, b) = member(2, true);
-    ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap()
+    if per_reading_weights {
+        per_reading(&[(1.0, 1.0), (0.0, 0.0)], &[(0.0, 0.0), (1.0, 1.0)], &[&a, &b]).unwrap()
+    } else {
+        ensemble(&[(0.5, 0.5), (0.5, 0.5)], &[&a, &b]).unwrap()
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn truncated_ensembles_are_refused(cut in 0usize..200_000) {
-        let bytes = valid_ensemble();
+    fn truncated_ensembles_are_refused(cut in 0usize..200_000, v3 in any::<bool>()) {
+        let bytes = valid_ensemble_of(v3);
         let cut = cut % bytes.len();
         prop_assert!(ModelFile::from_bytes(&bytes[..cut]).is_err());
     }
@@ -225,8 +230,8 @@ proptest! {
     /// Any byte of the header, counts or lengths changed and the checksum re-sealed: a
     /// clear error or a valid file, never a panic.
     #[test]
-    fn resealed_mutations_never_panic(at in 0usize..4096, value in any::<u8>()) {
-        let mut bytes = valid_ensemble();
+    fn resealed_mutations_never_panic(at in 0usize..4096, value in any::<u8>(), v3 in any::<bool>()) {
+        let mut bytes = valid_ensemble_of(v3);
         let body = bytes.len() - 4;
         bytes[at % body] = value;
         let crc = crc32(&bytes[..body]);
@@ -239,7 +244,8 @@ proptest! {
 
 #[test]
 fn the_magic_is_shared_with_single_models() {
-    assert_eq!(&valid_ensemble()[..8], &MAGIC);
+    assert_eq!(&valid_ensemble_of(false)[..8], &MAGIC);
+    assert_eq!(&valid_ensemble_of(true)[..8], &MAGIC);
 }
 
 /// Version 3: the long reading runs only its members, the now reading only its own; each is
