@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates models/default.moodtap: an ensemble (model file format 2) whose arousal is the
-# corpus network's and whose valence is the mean of three pseudo-label networks'.
+# Regenerates models/default.moodtap: an ensemble (model file format 3) whose long-reading
+# arousal is the corpus network's, whose valence (both readings) is the mean of three
+# pseudo-label networks', and whose now-reading arousal is the mean of the corpus network and
+# four networks trained on sectioned pieces with per-time labels.
 #
 # 1. The corpus network: the default model of 2026-11-24 (sha256 b2a0758ef2701284…), taken
 #    from this repository's history as trained. Its recipe: synthetic corpus (1500 × 45 s,
@@ -15,8 +17,14 @@
 #    the same synthetic corpus plus 224 excerpts (45 s) of Debian's warzone2100-music labelled
 #    by VibeNet 0.1.0, the corpus network's input columns, one split (seed 66), weight seeds
 #    66, 67, 68.
-# 3. `moodtap ensemble --arousal <corpus network> --valence <the three>`, chosen on the
-#    selection checks of docs/domain-gap.md ("Valence from the pseudo-label networks").
+# 3. Four sectioned-corpus networks (the recipe of scripts/dynamic_candidate.sh: 1500 × 45 s
+#    pieces in 3 sections, seed 67; per-time labels, lag 0, windows of 20 steps = 3 s, batch 32,
+#    lr 1e-3, patience 3; the corpus network's input columns), weight seeds 1, 2, 3, 4.
+# 4. `moodtap ensemble --arousal <corpus network> --valence <the three> --now-arousal <corpus
+#    network and the four> --now-valence <the three>`, chosen on the selection checks of
+#    docs/domain-gap.md ("Valence from the pseudo-label networks") and, for the now reading,
+#    on the switch-test pairs of docs/responsiveness.md ("The now reading from networks that
+#    learnt changing music").
 #
 # Usage: scripts/make_default_model.sh [--check] [--retrain]
 #   --check    train the first pseudo-label network a second time from the same cache and
@@ -31,7 +39,8 @@
 # Needs: git history back to 2026-11-24 (a full clone), ffmpeg, python3-venv (VibeNet goes into
 # target/bench-venv), the Debian packages warzone2100-music and singularity-music.
 # Time on the 2-core dev machine (release): corpus ≈ 3 min, excerpts and VibeNet ≈ 3 min,
-# extract ≈ 3 min, each pseudo-label network ≈ 1 min + 1 min of held-out check.
+# extract ≈ 3 min, each pseudo-label network ≈ 1 min + 1 min of held-out check; sectioned
+# corpus ≈ 6 min, its extraction ≈ 5 min, each sectioned network ≈ 2 min + 1 min of switch test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-target/default-model}
@@ -90,11 +99,21 @@ for seed in 66 67 68; do
   pseudo "$seed" "$WORK/pseudo/valence-seed$seed.moodtap"
 done
 
-# 3. The ensemble.
+# 3. The sectioned-corpus networks (the script keeps its corpus and cache in $WORK/dynamic).
+for seed in 1 2 3 4; do
+  WORK="$WORK/dynamic" MOODTAP_BIN="$BIN" COUNT=1500 PATIENCE=3 SEED=$seed scripts/dynamic_candidate.sh
+done
+
+# 4. The ensemble.
+SECTIONED=()
+for seed in 1 2 3 4; do SECTIONED+=("$WORK/dynamic/dynamic-w20-lr1e-3-seed$seed.moodtap"); done
+VALENCE=("$WORK/pseudo/valence-seed66.moodtap" "$WORK/pseudo/valence-seed67.moodtap" "$WORK/pseudo/valence-seed68.moodtap")
 "$BIN" ensemble --arousal "$NETWORK" \
-  --valence "$WORK/pseudo/valence-seed66.moodtap" --valence "$WORK/pseudo/valence-seed67.moodtap" \
-  --valence "$WORK/pseudo/valence-seed68.moodtap" \
-  --description "ensemble: arousal from the corpus network; valence, mean of 3 networks that also heard VibeNet-labelled game music" \
+  "${VALENCE[@]/#/--valence=}" \
+  --now-arousal "$NETWORK" \
+  "${SECTIONED[@]/#/--now-arousal=}" \
+  "${VALENCE[@]/#/--now-valence=}" \
+  --description "ensemble: arousal from the corpus network (now reading: with 4 networks of sectioned pieces); valence, mean of 3 networks that also heard VibeNet-labelled game music" \
   --out "$OUT"
 
 if [[ $CHECK == 1 ]]; then
