@@ -92,39 +92,33 @@ pub fn build(inputs: &[MemberInput], description: &str) -> Result<Vec<u8>, Ensem
             Ok(file)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let n_valence = members.iter().filter(|m| m.valence).count();
-    let n_arousal = members.iter().filter(|m| m.arousal).count();
-    if n_valence == 0 {
-        return Err(EnsembleError::NoMember("valence"));
-    }
-    if n_arousal == 0 {
-        return Err(EnsembleError::NoMember("arousal"));
-    }
-    let n_now_valence = members.iter().filter(|m| m.now_valence).count();
-    let n_now_arousal = members.iter().filter(|m| m.now_arousal).count();
-    if n_now_valence == 0 {
-        return Err(EnsembleError::NoNowMember("valence"));
-    }
-    if n_now_arousal == 0 {
-        return Err(EnsembleError::NoNowMember("arousal"));
-    }
+    // Each reading's weights: a dimension's members count equally; a dimension without one is
+    // refused.
+    let weigh = |serves: fn(&MemberInput) -> [bool; 2], missing: fn(&'static str) -> EnsembleError| {
+        let n = |d: usize| members.iter().filter(|m| serves(m)[d]).count();
+        let (n_valence, n_arousal) = (n(0), n(1));
+        if n_valence == 0 {
+            return Err(missing("valence"));
+        }
+        if n_arousal == 0 {
+            return Err(missing("arousal"));
+        }
+        let share = |serves: bool, n: usize| if serves { 1.0 / n as f32 } else { 0.0 };
+        Ok(members
+            .iter()
+            .map(|m| {
+                let [v, a] = serves(m);
+                MemberWeights { valence: share(v, n_valence), arousal: share(a, n_arousal) }
+            })
+            .collect::<Vec<_>>())
+    };
+    let weights = weigh(|m| [m.valence, m.arousal], EnsembleError::NoMember)?;
+    let now_weights = weigh(|m| [m.now_valence, m.now_arousal], EnsembleError::NoNowMember)?;
     match members.len() {
         1 => return Err(EnsembleError::OnlyOne(members[0].name.clone())),
         n if n > MAX_MEMBERS => return Err(EnsembleError::TooMany(n)),
         _ => {}
     }
-    let share = |serves: bool, n: usize| if serves { 1.0 / n as f32 } else { 0.0 };
-    let weights: Vec<MemberWeights> = members
-        .iter()
-        .map(|m| MemberWeights { valence: share(m.valence, n_valence), arousal: share(m.arousal, n_arousal) })
-        .collect();
-    let now_weights: Vec<MemberWeights> = members
-        .iter()
-        .map(|m| MemberWeights {
-            valence: share(m.now_valence, n_now_valence),
-            arousal: share(m.now_arousal, n_now_arousal),
-        })
-        .collect();
     let own_now = now_weights != weights;
     // File names only: the provenance should not depend on where the members were built.
     let short = |m: &MemberInput| {
