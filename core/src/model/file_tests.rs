@@ -171,11 +171,13 @@ fn container_errors_are_named() {
     assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::BadMagic)));
 
     let mut bad = bytes.clone();
-    bad[8..12].copy_from_slice(&3u32.to_le_bytes());
-    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::UnsupportedVersion { found: 3, supported: 2 })));
-    // A single-model file relabelled as an ensemble (version 2) does not parse as one.
-    bad[8..12].copy_from_slice(&2u32.to_le_bytes());
-    assert!(ModelFile::from_bytes(&bad).is_err());
+    bad[8..12].copy_from_slice(&4u32.to_le_bytes());
+    assert!(matches!(ModelFile::from_bytes(&bad), Err(ModelFileError::UnsupportedVersion { found: 4, supported: 3 })));
+    // A single-model file relabelled as an ensemble (version 2 or 3) does not parse as one.
+    for version in [2u32, 3] {
+        bad[8..12].copy_from_slice(&version.to_le_bytes());
+        assert!(ModelFile::from_bytes(&bad).is_err(), "version {version}");
+    }
 
     let mut bad = bytes.clone();
     bad[12..16].copy_from_slice(&(5u32 << 20).to_le_bytes());
