@@ -37,7 +37,8 @@
 # The provenance dates are fixed (SOURCE_DATE_EPOCH below), so the file depends only on the
 # sources.
 # Needs: git history back to 2026-11-24 (a full clone), ffmpeg, python3-venv (VibeNet goes into
-# target/bench-venv), the Debian packages warzone2100-music and singularity-music.
+# target/bench-venv), the .venv of scripts/setup-deps.sh (dynamic_candidate.sh's switch tests),
+# the Debian packages warzone2100-music and singularity-music.
 # Time on the 2-core dev machine (release): corpus ≈ 3 min, excerpts and VibeNet ≈ 3 min,
 # extract ≈ 3 min, each pseudo-label network ≈ 1 min + 1 min of held-out check; sectioned
 # corpus ≈ 6 min, its extraction ≈ 5 min, each sectioned network ≈ 2 min + 1 min of switch test.

@@ -872,6 +872,10 @@ fn students_learn_their_teacher_not_the_labels() {
         &["teacher model reads T = 8", "T = 6", "moodtap extract --steps 8"],
     );
     fails_with(&["train", "--quiet", "--cache", f, "--teacher", &teacher, "--out", &teacher], &["teacher.moodtap"]);
+    let damaged = path("damaged-teacher.moodtap");
+    let bytes = fs::read(&teacher).unwrap();
+    fs::write(&damaged, &bytes[..bytes.len() / 2]).unwrap();
+    fails_with(&["train", "--quiet", "--cache", f, "--teacher", &damaged, "--out", &x], &["damaged-teacher.moodtap"]);
     assert!(!Path::new(&x).exists());
     let _ = fs::remove_dir_all(&root);
 }
